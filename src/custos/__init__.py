@@ -1,0 +1,1 @@
+"""Custos: prison case management for violent extremist prisoners."""

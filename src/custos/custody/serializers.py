@@ -1,0 +1,231 @@
+"""API representations. Sensitive fields are dropped for roles without the need to know."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from custos.access import policy
+
+from .models import (
+    AdmissionRecord,
+    Cell,
+    Facility,
+    FamilyMember,
+    KeepApart,
+    Offence,
+    Placement,
+    Prisoner,
+    PrisonerName,
+    Unit,
+)
+
+
+class FacilitySerializer(serializers.ModelSerializer):
+    population = serializers.IntegerField(read_only=True)
+    occupancy_percent = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Facility
+        fields = ["id", "code", "name", "country", "security_level", "official_capacity",
+                  "population_served", "population", "occupancy_percent", "version"]
+
+    def get_occupancy_percent(self, facility) -> float | None:
+        if not facility.official_capacity:
+            return None
+        return round(100 * facility.population / facility.official_capacity, 1)
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "facility", "code", "name", "regime", "security_level", "mixed_sex",
+                  "mixed_age", "mixed_legal_status", "version"]
+
+
+class CellSerializer(serializers.ModelSerializer):
+    occupants = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Cell
+        fields = ["id", "unit", "number", "landing", "beds", "single_occupancy", "accessible",
+                  "occupants", "version"]
+
+    def get_occupants(self, cell) -> list[int]:
+        return [p.pk for p in cell.occupants.all()]
+
+
+class NameSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PrisonerName
+        fields = ["full_name", "script", "kind"]
+        extra_kwargs = {"kind": {"required": False}, "script": {"required": False}}
+
+
+class OffenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Offence
+        fields = ["description", "legal_reference", "terrorism_related", "committed_on"]
+
+
+class FamilySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FamilyMember
+        fields = ["name", "relationship", "is_child", "date_of_birth", "whereabouts", "carer",
+                  "contact"]
+
+
+class AdmissionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AdmissionRecord
+        fields = ["commitment_order", "commitment_authority", "arrested_on", "arrest_place",
+                  "visible_injuries", "ill_treatment_complaints", "property_inventory",
+                  "next_of_kin_name", "next_of_kin_relationship", "next_of_kin_contact",
+                  "emergency_contact"]
+
+
+class RedactingSerializer(serializers.ModelSerializer):
+    """Removes `Prisoner.SENSITIVE_FIELDS` unless the user may see them where the prisoner is."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        user = self.context["request"].user
+        if not policy.can(user, "custody.view_sensitive", facility_id=instance.facility_id):
+            for name in Prisoner.SENSITIVE_FIELDS:
+                data.pop(name, None)
+        return data
+
+
+PRISONER_FIELDS = [
+    "id", "prison_number", "display_name", "sex", "date_of_birth", "nationality", "languages",
+    "interpreter_needed", "legal_status", "terrorism_related", "returned_foreign_fighter",
+    "categories", "sentence_start", "expected_release", "status", "facility", "current_cell",
+    "admitted_at", "released_at", "release_reason", "religion", "health_notes", "disability",
+    "version",
+]
+
+
+class PrisonerSerializer(RedactingSerializer):
+    categories = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Prisoner
+        fields = PRISONER_FIELDS
+        read_only_fields = PRISONER_FIELDS
+
+    def get_categories(self, prisoner) -> list[str]:
+        tags = []
+        if prisoner.sex == "F":
+            tags.append("woman")
+        if prisoner.is_juvenile():
+            tags.append("juvenile")
+        if prisoner.returned_foreign_fighter:
+            tags.append("returned_foreign_fighter")
+        return tags
+
+
+class PrisonerDetailSerializer(PrisonerSerializer):
+    names = NameSerializer(many=True, read_only=True)
+    offences = OffenceSerializer(many=True, read_only=True)
+    family = FamilySerializer(many=True, read_only=True)
+    admission = AdmissionSerializer(read_only=True)
+
+    class Meta(PrisonerSerializer.Meta):
+        fields = [*PRISONER_FIELDS, "names", "offences", "family", "admission"]
+        read_only_fields = fields
+
+
+class PrisonerAdmitSerializer(serializers.Serializer):
+    facility = serializers.PrimaryKeyRelatedField(queryset=Facility.objects.all())
+    prison_number = serializers.CharField(max_length=30)
+    names = NameSerializer(many=True)
+    date_of_birth = serializers.DateField()
+    sex = serializers.ChoiceField(choices=["F", "M"])
+    legal_status = serializers.ChoiceField(choices=["remand", "convicted"])
+    nationality = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    languages = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    interpreter_needed = serializers.BooleanField(required=False)
+    terrorism_related = serializers.BooleanField(required=False)
+    returned_foreign_fighter = serializers.BooleanField(required=False)
+    sentence_start = serializers.DateField(required=False, allow_null=True)
+    expected_release = serializers.DateField(required=False, allow_null=True)
+    religion = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    health_notes = serializers.CharField(required=False, allow_blank=True)
+    disability = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    admitted_at = serializers.DateTimeField(required=False)
+    admission = AdmissionSerializer()
+    family = FamilySerializer(many=True, required=False)
+    offences = OffenceSerializer(many=True, required=False)
+    cell = serializers.PrimaryKeyRelatedField(queryset=Cell.objects.all(), required=False,
+                                              allow_null=True)
+    placement_reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class PrisonerUpdateSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    date_of_birth = serializers.DateField(required=False)
+    sex = serializers.ChoiceField(choices=["F", "M"], required=False)
+    nationality = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    languages = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    interpreter_needed = serializers.BooleanField(required=False)
+    legal_status = serializers.ChoiceField(choices=["remand", "convicted"], required=False)
+    terrorism_related = serializers.BooleanField(required=False)
+    returned_foreign_fighter = serializers.BooleanField(required=False)
+    sentence_start = serializers.DateField(required=False, allow_null=True)
+    expected_release = serializers.DateField(required=False, allow_null=True)
+    religion = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    health_notes = serializers.CharField(required=False, allow_blank=True)
+    disability = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class ReleaseSerializer(serializers.Serializer):
+    released_at = serializers.DateTimeField(required=False)
+    reason = serializers.CharField(max_length=200)
+    version = serializers.IntegerField(min_value=1, required=False)
+
+
+class PlacementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Placement
+        fields = ["id", "prisoner", "cell", "started_at", "ended_at", "reason", "authorised_by",
+                  "overcrowding_override", "override_reason"]
+        read_only_fields = fields
+
+
+class PlacementCreateSerializer(serializers.Serializer):
+    prisoner = serializers.PrimaryKeyRelatedField(queryset=Prisoner.objects.none())
+    cell = serializers.PrimaryKeyRelatedField(queryset=Cell.objects.none())
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    version = serializers.IntegerField(min_value=1, required=False,
+                                       help_text="The prisoner's version you last saw.")
+    overcrowding_override = serializers.BooleanField(required=False, default=False)
+    override_reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class KeepApartSerializer(serializers.ModelSerializer):
+    active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = KeepApart
+        fields = ["id", "prisoner_a", "prisoner_b", "reason", "details", "level", "expires_on",
+                  "active", "closed_at", "close_reason", "created_at", "version"]
+        read_only_fields = fields
+
+    def get_active(self, order) -> bool:
+        from django.utils import timezone
+
+        return order.is_active(timezone.localdate())
+
+
+class KeepApartCreateSerializer(serializers.Serializer):
+    prisoner_a = serializers.PrimaryKeyRelatedField(queryset=Prisoner.objects.none())
+    prisoner_b = serializers.PrimaryKeyRelatedField(queryset=Prisoner.objects.none())
+    reason = serializers.ChoiceField(choices=[c for c, _ in KeepApart._meta.get_field(
+        "reason").choices])
+    level = serializers.ChoiceField(choices=["cell", "landing", "unit"], default="unit")
+    details = serializers.CharField(required=False, allow_blank=True)
+    expires_on = serializers.DateField(required=False, allow_null=True)
+
+
+class CloseSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    version = serializers.IntegerField(min_value=1, required=False)

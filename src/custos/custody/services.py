@@ -1,0 +1,463 @@
+"""Every write to the custody record: one function, one transaction, checked and audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from custos.access import policy
+from custos.audit import trail
+from custos.core.concurrency import save_versioned
+from custos.core.errors import InvalidInput, RuleViolation
+
+from . import rules
+from .models import (
+    AdmissionRecord,
+    Cell,
+    CustodyStatus,
+    Facility,
+    FamilyMember,
+    KeepApart,
+    KeepApartLevel,
+    KeepApartReason,
+    LegalStatus,
+    NameKey,
+    NameKind,
+    Offence,
+    Placement,
+    Prisoner,
+    PrisonerName,
+    Script,
+    Sex,
+)
+from .names import name_keys
+
+# --- facts for the placement rules ---------------------------------------------------------
+
+
+def person_fact(prisoner: Prisoner, on: date) -> rules.Person:
+    return rules.Person(
+        id=prisoner.pk,
+        label=f"{prisoner.prison_number} {prisoner.display_name}",
+        sex=prisoner.sex,
+        juvenile=prisoner.is_juvenile(on),
+        legal_status=prisoner.legal_status,
+    )
+
+
+def place_fact(cell: Cell) -> rules.Place:
+    unit = cell.unit
+    return rules.Place(
+        cell_id=cell.pk, cell_label=str(cell), beds=cell.beds,
+        single_occupancy=cell.single_occupancy, landing=cell.landing, unit_id=unit.pk,
+        unit_label=str(unit), unit_regime=unit.regime, mixed_sex=unit.mixed_sex,
+        mixed_age=unit.mixed_age, mixed_legal_status=unit.mixed_legal_status,
+        population_served=unit.facility.population_served,
+    )
+
+
+def _located(prisoners: Iterable[Prisoner], on: date) -> list[rules.Located]:
+    return [
+        rules.Located(person=person_fact(p, on), cell_id=p.current_cell_id,
+                      landing=p.current_cell.landing, unit_id=p.current_cell.unit_id)
+        for p in prisoners if p.current_cell_id
+    ]
+
+
+def active_keep_aparts(prisoner: Prisoner, on: date):
+    return KeepApart.objects.filter(
+        Q(prisoner_a=prisoner) | Q(prisoner_b=prisoner), closed_at__isnull=True
+    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+
+
+def placement_check(*, prisoner: Prisoner, cell: Cell, on: date | None = None) -> list[rules.Violation]:
+    """Every rule that placing `prisoner` in `cell` would break, from the current state."""
+    on = on or timezone.localdate()
+    cell = Cell.objects.select_related("unit__facility").get(pk=cell.pk)
+    others = (
+        Prisoner.objects.filter(current_cell__unit_id=cell.unit_id, status=CustodyStatus.IN_CUSTODY)
+        .exclude(pk=prisoner.pk)
+        .select_related("current_cell")
+        .only("id", "prison_number", "display_name", "sex", "date_of_birth", "legal_status",
+              "current_cell__landing", "current_cell__unit_id")
+    )
+    orders = []
+    for order in active_keep_aparts(prisoner, on):
+        other = Prisoner.objects.select_related("current_cell").get(pk=order.other(prisoner.pk))
+        if other.status == CustodyStatus.IN_CUSTODY and other.current_cell_id:
+            orders.append(rules.KeepApartOrder(
+                other=_located([other], on)[0], level=order.level,
+                reason=order.get_reason_display()))
+    return rules.placement_violations(
+        prisoner=person_fact(prisoner, on), place=place_fact(cell),
+        others_in_unit=_located(others, on), keep_aparts=orders,
+    )
+
+
+def _refuse(violations: list[rules.Violation]) -> None:
+    first = violations[0]
+    raise RuleViolation(
+        " ".join(v.message for v in violations), rule=first.rule, people=first.people,
+        details={"violations": [
+            {"rule": v.rule, "message": v.message, "people": list(v.people),
+             "overridable": v.overridable} for v in violations]},
+    )
+
+
+# --- placements ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def placement_create(
+    *,
+    acting_user,
+    prisoner: Prisoner,
+    cell: Cell,
+    reason: str,
+    expected_version: int | None = None,
+    overcrowding_override: bool = False,
+    override_reason: str = "",
+    at: datetime | None = None,
+) -> Placement:
+    """Place or move a prisoner into a cell, enforcing every placement rule."""
+    at = at or timezone.now()
+    cell = Cell.objects.select_for_update().select_related("unit__facility").get(pk=cell.pk)
+    prisoner = Prisoner.objects.select_for_update().get(pk=prisoner.pk)
+    policy.require(acting_user, "custody.place", facility_id=prisoner.facility_id,
+                   target=str(prisoner.pk))
+    policy.require(acting_user, "custody.place", facility_id=cell.unit.facility_id)
+    if not reason.strip():
+        raise InvalidInput(_("Give the reason for this placement."), field="reason")
+    if prisoner.status != CustodyStatus.IN_CUSTODY:
+        raise InvalidInput(_("%(who)s is not in custody.") % {"who": prisoner}, field="prisoner")
+    if prisoner.current_cell_id == cell.pk:
+        raise InvalidInput(_("%(who)s is already in cell %(cell)s.")
+                           % {"who": prisoner, "cell": cell}, field="cell")
+    if at < prisoner.admitted_at:
+        raise InvalidInput(_("A placement cannot start before admission."), field="at")
+
+    violations = placement_check(prisoner=prisoner, cell=cell, on=at.date())
+    if overcrowding_override:
+        policy.require(acting_user, "custody.override_capacity", facility_id=cell.unit.facility_id)
+        if not override_reason.strip():
+            raise InvalidInput(_("An overcrowding override needs a recorded reason."),
+                               field="override_reason")
+        overridden = [v for v in violations if v.overridable]
+        violations = [v for v in violations if not v.overridable]
+        overcrowding_override = bool(overridden)
+    if violations:
+        _refuse(violations)
+
+    previous = Placement.objects.filter(prisoner=prisoner, ended_at__isnull=True).first()
+    if previous:
+        if at < previous.started_at:
+            raise InvalidInput(_("A move cannot be dated before the current placement began."),
+                               field="at")
+        previous.ended_at = at
+        previous.stamp(acting_user)
+        previous.save(update_fields=["ended_at", "updated_by", "updated_at"])
+    placement = Placement(
+        prisoner=prisoner, cell=cell, started_at=at, reason=reason.strip(),
+        authorised_by=acting_user, overcrowding_override=overcrowding_override,
+        override_reason=override_reason.strip() if overcrowding_override else "",
+    )
+    placement.stamp(acting_user)
+    placement.full_clean()
+    placement.save()
+    from_cell = prisoner.current_cell_id
+    prisoner.current_cell = cell
+    prisoner.facility_id = cell.unit.facility_id
+    save_versioned(prisoner, acting_user=acting_user, expected_version=expected_version,
+                   fields=["current_cell", "facility"])
+    trail.record(
+        acting_user, "placement.override" if overcrowding_override else "placement.create",
+        placement, reason=placement.reason,
+        changes={"cell": [from_cell, cell.pk], "override_reason": placement.override_reason},
+    )
+    return placement
+
+
+# --- admission, change and release ---------------------------------------------------------
+
+ADMISSION_FIELDS = (
+    "commitment_order", "commitment_authority", "arrested_on", "arrest_place",
+    "visible_injuries", "ill_treatment_complaints", "property_inventory", "next_of_kin_name",
+    "next_of_kin_relationship", "next_of_kin_contact", "emergency_contact",
+)
+EDITABLE_FIELDS = (
+    "date_of_birth", "sex", "nationality", "languages", "interpreter_needed", "legal_status",
+    "terrorism_related", "returned_foreign_fighter", "sentence_start", "expected_release",
+    "religion", "health_notes", "disability",
+)
+
+
+def _check_choice(value, choices, field: str) -> None:
+    if value not in choices.values:
+        raise InvalidInput(_("“%(value)s” is not a valid choice.") % {"value": value}, field=field)
+
+
+def _validate_identity(values: Mapping, *, today: date) -> None:
+    dob = values.get("date_of_birth")
+    if dob is not None and dob > today:
+        raise InvalidInput(_("The date of birth cannot be in the future."), field="date_of_birth")
+    if dob is not None and dob < today - timedelta(days=365 * 120):
+        raise InvalidInput(_("The date of birth is more than 120 years ago."),
+                           field="date_of_birth")
+    if "sex" in values:
+        _check_choice(values["sex"], Sex, "sex")
+    if "legal_status" in values:
+        _check_choice(values["legal_status"], LegalStatus, "legal_status")
+    start, end = values.get("sentence_start"), values.get("expected_release")
+    if start and end and end < start:
+        raise InvalidInput(_("The expected release is before the sentence start."),
+                           field="expected_release")
+
+
+def _index_names(prisoner: Prisoner, names: Iterable[str]) -> None:
+    keys = set().union(*(name_keys(n) for n in names)) if names else set()
+    NameKey.objects.filter(prisoner=prisoner).delete()
+    NameKey.objects.bulk_create([NameKey(prisoner=prisoner, key=k) for k in sorted(keys)])
+
+
+def _clean_names(names: list[Mapping]) -> list[PrisonerName]:
+    cleaned = []
+    for i, name in enumerate(names):
+        full = (name.get("full_name") or "").strip()
+        if not full:
+            continue
+        script = name.get("script") or Script.LATIN
+        kind = name.get("kind") or (NameKind.PRIMARY if not cleaned else NameKind.TRANSLITERATION)
+        _check_choice(script, Script, f"names[{i}].script")
+        _check_choice(kind, NameKind, f"names[{i}].kind")
+        cleaned.append(PrisonerName(full_name=full, script=script, kind=kind))
+    if not cleaned:
+        raise InvalidInput(_("Record at least one name."), field="names")
+    return cleaned
+
+
+@transaction.atomic
+def prisoner_admit(
+    *,
+    acting_user,
+    facility: Facility,
+    prison_number: str,
+    names: list[Mapping],
+    date_of_birth: date,
+    sex: str,
+    legal_status: str,
+    admitted_at: datetime | None = None,
+    admission: Mapping | None = None,
+    family: Iterable[Mapping] = (),
+    offences: Iterable[Mapping] = (),
+    cell: Cell | None = None,
+    placement_reason: str = "",
+    **identity,
+) -> Prisoner:
+    """Admit a prisoner with the Mandela Rule 7 record, and place them if a cell is given."""
+    policy.require(acting_user, "custody.admit", facility_id=facility.pk)
+    now = timezone.now()
+    admitted_at = admitted_at or now
+    unknown = set(identity) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))},
+                           field=sorted(unknown)[0])
+    prison_number = (prison_number or "").strip()
+    if not prison_number:
+        raise InvalidInput(_("The prison number is required."), field="prison_number")
+    if Prisoner.objects.filter(prison_number=prison_number).exists():
+        raise InvalidInput(_("Prison number %(n)s is already in use.") % {"n": prison_number},
+                           field="prison_number")
+    _validate_identity({"date_of_birth": date_of_birth, "sex": sex, "legal_status": legal_status,
+                        **identity}, today=timezone.localdate())
+    if admitted_at > now + timedelta(minutes=5):
+        raise InvalidInput(_("The admission cannot be in the future."), field="admitted_at")
+    if date_of_birth and admitted_at.date() < date_of_birth:
+        raise InvalidInput(_("The admission is before the date of birth."), field="admitted_at")
+    admission = dict(admission or {})
+    if not (admission.get("commitment_order") or "").strip():
+        raise InvalidInput(_("Mandela Rule 7(b): record the commitment order."),
+                           field="commitment_order")
+    if not (admission.get("commitment_authority") or "").strip():
+        raise InvalidInput(_("Mandela Rule 7(b): record the committing authority."),
+                           field="commitment_authority")
+    arrested = admission.get("arrested_on")
+    if arrested and arrested > admitted_at.date():
+        raise InvalidInput(_("The arrest is after the admission."), field="arrested_on")
+    name_rows = _clean_names(list(names))
+    offence_rows = [Offence(**o) for o in offences if (o.get("description") or "").strip()]
+
+    prisoner = Prisoner(
+        prison_number=prison_number, display_name=name_rows[0].full_name,
+        date_of_birth=date_of_birth, sex=sex, legal_status=legal_status, facility=facility,
+        admitted_at=admitted_at, **identity,
+    )
+    prisoner.terrorism_related = bool(
+        prisoner.terrorism_related or any(o.terrorism_related for o in offence_rows))
+    prisoner.stamp(acting_user)
+    prisoner.full_clean()
+    try:
+        with transaction.atomic():
+            prisoner.save()
+    except IntegrityError as error:
+        raise InvalidInput(_("Prison number %(n)s is already in use.") % {"n": prison_number},
+                           field="prison_number") from error
+    for row in name_rows:
+        row.prisoner = prisoner
+    PrisonerName.objects.bulk_create(name_rows)
+    _index_names(prisoner, [n.full_name for n in name_rows])
+    for row in offence_rows:
+        row.prisoner = prisoner
+        row.full_clean()
+    Offence.objects.bulk_create(offence_rows)
+    record = AdmissionRecord(prisoner=prisoner,
+                             **{k: admission.get(k) or ("" if k != "arrested_on" else None)
+                                for k in ADMISSION_FIELDS})
+    record.stamp(acting_user)
+    record.full_clean()
+    record.save()
+    members = [FamilyMember(prisoner=prisoner, **m) for m in family if (m.get("name") or "").strip()]
+    for member in members:
+        member.full_clean()
+    FamilyMember.objects.bulk_create(members)
+    trail.record(acting_user, "prisoner.admit", prisoner,
+                 changes={"facility": facility.code, "legal_status": legal_status})
+    if cell is not None:
+        placement_create(acting_user=acting_user, prisoner=prisoner, cell=cell,
+                         reason=placement_reason or _("Admission"), at=admitted_at)
+        prisoner.refresh_from_db()
+    return prisoner
+
+
+@transaction.atomic
+def prisoner_update(*, acting_user, prisoner: Prisoner, expected_version: int,
+                    changes: Mapping) -> Prisoner:
+    """Change identity, legal or sentence details; refused if someone saved in between."""
+    policy.require(acting_user, "custody.edit", facility_id=prisoner.facility_id,
+                   target=str(prisoner.pk))
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(_("This field cannot be changed here: %(f)s")
+                           % {"f": ", ".join(sorted(unknown))}, field=sorted(unknown)[0])
+    sensitive = set(changes) & set(Prisoner.SENSITIVE_FIELDS)
+    if sensitive:
+        policy.require(acting_user, "custody.view_sensitive", facility_id=prisoner.facility_id)
+    merged = {f: getattr(prisoner, f) for f in EDITABLE_FIELDS} | dict(changes)
+    _validate_identity(merged, today=timezone.localdate())
+    before = {f: getattr(prisoner, f) for f in changes}
+    for field, value in changes.items():
+        setattr(prisoner, field, value)
+    prisoner.full_clean(exclude=["current_cell", "facility"])
+    save_versioned(prisoner, acting_user=acting_user, expected_version=expected_version,
+                   fields=list(changes))
+    trail.record(acting_user, "prisoner.update", prisoner,
+                 changes=trail.diff(before, dict(changes)))
+    return prisoner
+
+
+@transaction.atomic
+def prisoner_release(*, acting_user, prisoner: Prisoner, released_at: datetime, reason: str,
+                     expected_version: int | None) -> Prisoner:
+    """Release: the open placement ends at the release time; the file stays."""
+    policy.require(acting_user, "custody.release", facility_id=prisoner.facility_id,
+                   target=str(prisoner.pk))
+    prisoner = Prisoner.objects.select_for_update().get(pk=prisoner.pk)
+    if prisoner.status != CustodyStatus.IN_CUSTODY:
+        raise InvalidInput(_("%(who)s has already been released.") % {"who": prisoner},
+                           field="prisoner")
+    if not reason.strip():
+        raise InvalidInput(_("Give the reason for release (for example, end of sentence, "
+                             "bail, acquittal)."), field="reason")
+    if released_at < prisoner.admitted_at:
+        raise InvalidInput(_("The release cannot be before the admission."), field="released_at")
+    if released_at > timezone.now() + timedelta(minutes=5):
+        raise InvalidInput(_("The release cannot be in the future."), field="released_at")
+    placement = Placement.objects.filter(prisoner=prisoner, ended_at__isnull=True).first()
+    if placement:
+        if released_at < placement.started_at:
+            raise InvalidInput(_("The release cannot be before the current placement began."),
+                               field="released_at")
+        placement.ended_at = released_at
+        placement.stamp(acting_user)
+        placement.save(update_fields=["ended_at", "updated_by", "updated_at"])
+    prisoner.status = CustodyStatus.RELEASED
+    prisoner.released_at = released_at
+    prisoner.release_reason = reason.strip()
+    prisoner.current_cell = None
+    save_versioned(prisoner, acting_user=acting_user, expected_version=expected_version,
+                   fields=["status", "released_at", "release_reason", "current_cell"])
+    trail.record(acting_user, "prisoner.release", prisoner, reason=prisoner.release_reason,
+                 changes={"released_at": released_at.isoformat()})
+    return prisoner
+
+
+# --- keep-apart orders ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def keep_apart_create(*, acting_user, prisoner_a: Prisoner, prisoner_b: Prisoner, reason: str,
+                      level: str = KeepApartLevel.UNIT, details: str = "",
+                      expires_on: date | None = None) -> KeepApart:
+    """Record that two prisoners must not share a cell, a landing or a unit."""
+    policy.require(acting_user, "custody.keep_apart", facility_id=prisoner_a.facility_id,
+                   target=str(prisoner_a.pk))
+    policy.require(acting_user, "custody.keep_apart", facility_id=prisoner_b.facility_id,
+                   target=str(prisoner_b.pk))
+    if prisoner_a.pk == prisoner_b.pk:
+        raise InvalidInput(_("A keep-apart order needs two different prisoners."),
+                           field="prisoner_b")
+    _check_choice(reason, KeepApartReason, "reason")
+    _check_choice(level, KeepApartLevel, "level")
+    if expires_on and expires_on < timezone.localdate():
+        raise InvalidInput(_("The expiry date is in the past."), field="expires_on")
+    today = timezone.localdate()
+    if active_keep_aparts(prisoner_a, today).filter(
+            Q(prisoner_a=prisoner_b) | Q(prisoner_b=prisoner_b)).exists():
+        raise InvalidInput(_("These two prisoners already have a keep-apart order in force; "
+                             "close it before recording a new one."), field="prisoner_b")
+    order = KeepApart(prisoner_a=prisoner_a, prisoner_b=prisoner_b, reason=reason, level=level,
+                      details=details.strip(), expires_on=expires_on)
+    order.stamp(acting_user)
+    order.full_clean()
+    order.save()
+    trail.record(acting_user, "keep_apart.create", order,
+                 changes={"level": level, "reason": reason, "expires_on": expires_on})
+    return order
+
+
+def keep_apart_breaches(order: KeepApart) -> bool:
+    """Whether the two prisoners now share what the order forbids (so one must move)."""
+    a = Prisoner.objects.select_related("current_cell").get(pk=order.prisoner_a_id)
+    b = Prisoner.objects.select_related("current_cell").get(pk=order.prisoner_b_id)
+    if not (a.current_cell_id and b.current_cell_id):
+        return False
+    same = {
+        KeepApartLevel.CELL: a.current_cell_id == b.current_cell_id,
+        KeepApartLevel.LANDING: a.current_cell.unit_id == b.current_cell.unit_id
+        and a.current_cell.landing == b.current_cell.landing,
+        KeepApartLevel.UNIT: a.current_cell.unit_id == b.current_cell.unit_id,
+    }
+    return same[order.level]
+
+
+@transaction.atomic
+def keep_apart_close(*, acting_user, order: KeepApart, reason: str,
+                     expected_version: int | None) -> KeepApart:
+    policy.require(acting_user, "custody.keep_apart", facility_id=order.prisoner_a.facility_id,
+                   target=str(order.pk))
+    if order.closed_at:
+        raise InvalidInput(_("This keep-apart order is already closed."), field="order")
+    if not reason.strip():
+        raise InvalidInput(_("A keep-apart order is closed only with a recorded reason."),
+                           field="reason")
+    order.closed_at = timezone.now()
+    order.closed_by = acting_user
+    order.close_reason = reason.strip()
+    save_versioned(order, acting_user=acting_user, expected_version=expected_version,
+                   fields=["closed_at", "closed_by", "close_reason"])
+    trail.record(acting_user, "keep_apart.close", order, reason=order.close_reason)
+    return order

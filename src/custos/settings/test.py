@@ -1,0 +1,10 @@
+"""Tests: a fast password hasher; DATABASE_URL chooses PostgreSQL or SQLite."""
+
+from .base import *  # noqa: F403
+from .base import DATA_DIR, database_from_env  # noqa: F401
+
+SECRET_KEY = "test-only-not-secret"  # noqa: S105
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES = {"default": database_from_env(DATA_DIR / "test.sqlite3")}

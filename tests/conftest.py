@@ -1,0 +1,42 @@
+"""Shared fixtures: a small facility, and one persona per role (the demo roles)."""
+
+import pytest
+
+from custos.access.roles import Role
+
+from .factories import CellFactory, FacilityFactory, UnitFactory, user_with_role
+
+
+@pytest.fixture
+def facility(db):
+    return FacilityFactory(code="BKO", name="Bamako Central", official_capacity=4)
+
+
+@pytest.fixture
+def unit(facility):
+    return UnitFactory(facility=facility, code="A", regime="general")
+
+
+@pytest.fixture
+def cell(unit):
+    return CellFactory(unit=unit, number="A-01", beds=2)
+
+
+@pytest.fixture
+def persona(facility):
+    """persona("director") → a user holding that role in `facility`."""
+
+    def make(role: str, where=facility):
+        return user_with_role(role, where)
+
+    return make
+
+
+@pytest.fixture
+def director(persona):
+    return persona(Role.DIRECTOR)
+
+
+@pytest.fixture
+def security(persona):
+    return persona(Role.SECURITY)
