@@ -8,7 +8,7 @@ from django.utils import timezone
 from custos.access.models import RoleAssignment
 from custos.accounts.models import User
 from custos.custody.models import Cell, Facility, Prisoner, Unit
-from custos.custody.names import name_keys
+from custos.custody.names import prisoner_keys
 
 
 class FacilityFactory(factory.django.DjangoModelFactory):
@@ -70,8 +70,8 @@ class PrisonerFactory(factory.django.DjangoModelFactory):
         for i, full in enumerate(names):
             PrisonerName.objects.create(prisoner=self, full_name=full,
                                         script="latn", kind="primary" if i == 0 else "alias")
-        keys = set().union(*(name_keys(n) for n in names))
-        NameKey.objects.bulk_create([NameKey(prisoner=self, key=k) for k in keys])
+        NameKey.objects.bulk_create([NameKey(prisoner=self, key=k, rank=r)
+                                     for k, r in prisoner_keys(names).items()])
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -107,7 +107,8 @@ def require_all(user, permission: str, facility_ids: Iterable[int], *, target: s
         require(user, permission, facility_id=facility_id, target=target)
 
 
-def scope(user, permission: str, queryset: QuerySet, *, facility_field: str = "facility") -> QuerySet:
+def scope(user, permission: str, queryset: QuerySet, *,
+          facility_field: str = "facility") -> QuerySet:
     """Narrow `queryset` to the rows the user may see under `permission`."""
     facilities = facilities_for(user, permission)
     if facilities is ALL:

@@ -46,6 +46,9 @@ class ApiToken(models.Model):
 
     objects = ApiTokenQuerySet.as_manager()
 
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
     @classmethod
     def issue(cls, *, user: User, label: str = "", expires_at=None) -> tuple[ApiToken, str]:
         key = secrets.token_hex(24)
@@ -53,6 +56,3 @@ class ApiToken(models.Model):
             user=user, digest=hash_token(key), prefix=key[:8], label=label, expires_at=expires_at
         )
         return token, key
-
-    def __str__(self) -> str:
-        return f"{self.prefix}… ({self.user})"

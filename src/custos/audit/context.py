@@ -11,4 +11,5 @@ class RequestContext:
     via: str = ""
 
 
-current: ContextVar[RequestContext] = ContextVar("custos_request", default=RequestContext())
+_NO_REQUEST = RequestContext()  # frozen, so safe to share
+current: ContextVar[RequestContext] = ContextVar("custos_request", default=_NO_REQUEST)  # noqa: B039

@@ -11,7 +11,8 @@ class RequestContextMiddleware:
         request.request_id = str(uuid.uuid4())
         via = "api" if request.path.startswith("/api/") else "web"
         token = current.set(
-            RequestContext(ip=request.META.get("REMOTE_ADDR", ""), request_id=request.request_id, via=via)
+            RequestContext(ip=request.META.get("REMOTE_ADDR", ""),
+                           request_id=request.request_id, via=via)
         )
         try:
             response = self.get_response(request)

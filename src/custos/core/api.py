@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from rest_framework import pagination, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -26,4 +27,30 @@ def exception_handler(exc, context):
         if isinstance(exc, AccessDenied):
             record_denial(context["request"], exc)
         return Response({"code": "forbidden", "detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, ValidationError):
+        # Serializer errors in the documented shape too; every message stays under "errors".
+        field, message = _first_error(response.data)
+        body = {"code": "invalid", "detail": message, "errors": response.data}
+        if field:
+            body["field"] = field
+        response.data = body
+    return response
+
+
+def _first_error(errors, path: str = "") -> tuple[str, str]:
+    """The path ("admission.commitment_order", "names[1].full_name") and text of one error."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            if value:
+                if isinstance(key, int):  # an item of a list, as newer DRF reports it
+                    return _first_error(value, f"{path}[{key}]")
+                name = "" if key in ("non_field_errors", "detail") else str(key)
+                return _first_error(value, f"{path}.{name}" if path and name else path or name)
+    elif isinstance(errors, list):
+        for index, value in enumerate(errors):
+            if value:
+                if isinstance(value, dict | list):
+                    return _first_error(value, f"{path}[{index}]")
+                return path, str(value)
+    return path, str(errors)

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from .errors import ConcurrentEdit
 
 
-def save_versioned(obj: Model, *, acting_user, expected_version: int | None, fields: list[str]) -> None:
+def save_versioned(obj: Model, *, acting_user, expected_version: int | None,
+                   fields: list[str]) -> None:
     """Write `fields` of `obj` if nobody else saved it since `expected_version`.
 
     `expected_version=None` means the caller holds a row lock or made no promise (internal

@@ -29,7 +29,8 @@ class FacilityViewSet(ReadOnly):
 
     def get_queryset(self):
         return selectors.facility_list_visible_to(user=self.request.user).annotate(
-            population=Count("prisoners", filter=Q(prisoners__status=CustodyStatus.IN_CUSTODY)))
+            population=Count("prisoners", filter=Q(prisoners__status=CustodyStatus.IN_CUSTODY))
+        ).order_by("code")
 
 
 class UnitViewSet(ReadOnly):
@@ -57,9 +58,13 @@ class CellViewSet(ReadOnly):
     filterset_class = CellFilter
 
     def get_queryset(self):
-        return selectors.cell_list_visible_to(user=self.request.user).order_by("id").prefetch_related(
+        cells = selectors.cell_list_visible_to(user=self.request.user).order_by("id")
+        return cells.prefetch_related(
             Prefetch("occupants", Prisoner.objects.filter(status=CustodyStatus.IN_CUSTODY)
                      .only("id", "current_cell_id")))
+
+
+API_SEARCH_LIMIT = 500
 
 
 class PrisonerFilter(django_filters.FilterSet):
@@ -72,14 +77,16 @@ class PrisonerFilter(django_filters.FilterSet):
                   "returned_foreign_fighter", "current_cell", "unit", "prison_number"]
 
     def search(self, queryset, name, value):
+        """The best `API_SEARCH_LIMIT` matches, narrowed further by the other filters."""
         found = selectors.prisoner_search(user=self.request.user, query=value,
-                                          include_released=True)
-        return queryset.filter(pk__in=found.values("pk"))
+                                          include_released=True, limit=API_SEARCH_LIMIT)
+        return queryset.filter(pk__in=[p.pk for p in found])
 
 
 class PrisonerViewSet(ReadOnly):
     read_permission = "custody.view"
-    write_permissions = {"create": "custody.admit", "partial_update": "custody.edit", "release": "custody.release"}
+    write_permissions = {"create": "custody.admit", "partial_update": "custody.edit",
+                         "release": "custody.release"}
     filterset_class = PrisonerFilter
     ordering_fields = ["prison_number", "display_name", "admitted_at", "date_of_birth"]
 

@@ -156,7 +156,8 @@ class KeepApartForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for closing"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Reason for closing"),
+                             widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 

@@ -220,12 +220,16 @@ class NameKey(models.Model):
 
     prisoner = models.ForeignKey(Prisoner, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=40)
+    rank = models.PositiveSmallIntegerField(default=1, help_text="0: from the primary name")
 
     class Meta:
-        indexes = [models.Index(fields=["key", "prisoner"])]
+        indexes = [models.Index(fields=["key", "rank", "prisoner"])]
         constraints = [
             models.UniqueConstraint(fields=["prisoner", "key"], name="unique_name_key")
         ]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class Offence(models.Model):

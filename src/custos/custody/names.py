@@ -25,7 +25,9 @@ _NOT_LETTER = re.compile(r"[^a-z]")
 _DOUBLES = re.compile(r"(.)\1+")
 _SPLIT = re.compile(r"[\s\-‐‑–—_.,;/]+")
 _ARABIC_ARTICLE = ("ال", "أل")
-_STOPWORDS = {"al", "el", "ul", "ibn", "bin", "ben", "bint", "ould", "ait", "ابن", "بن", "بنت", "ولد"}
+_STOPWORDS = {
+    "al", "el", "ul", "ibn", "bin", "ben", "bint", "ould", "ait", "ابن", "بن", "بنت", "ولد",
+}
 MAX_KEY = 40
 
 
@@ -60,7 +62,23 @@ def name_keys(name: str) -> set[str]:
     parts = _meaningful(name)
     keys = {skeleton(t) for t in parts}
     keys |= {skeleton(a + b) for a, b in zip(parts, parts[1:], strict=False)}
+    # "Abd al-Aziz" is also written "Abdelaziz": join across an article or connective too.
+    raw = tokens(name)
+    keys |= {skeleton(a + s + b) for a, s, b in zip(raw, raw[1:], raw[2:], strict=False)
+             if s in _STOPWORDS and a not in _STOPWORDS and b not in _STOPWORDS}
     return {k for k in keys if k}
+
+
+PRIMARY, OTHER = 0, 1
+
+
+def prisoner_keys(names: list[str]) -> dict[str, int]:
+    """Every key of a prisoner's names with its rank: 0 from the primary (first) name."""
+    ranked: dict[str, int] = {}
+    for position, name in enumerate(names):
+        for key in name_keys(name):
+            ranked.setdefault(key, PRIMARY if position == 0 else OTHER)
+    return ranked
 
 
 def query_keys(query: str) -> list[str]:

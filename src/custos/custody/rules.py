@@ -65,7 +65,8 @@ class Violation:
 RULE_11 = "Mandela Rule 11"
 
 
-def _separation_checks(prisoner: Person, others: Iterable[Located], place: Place) -> list[Violation]:
+def _separation_checks(prisoner: Person, others: Iterable[Located],
+                       place: Place) -> list[Violation]:
     """Mandela Rule 11: women and men, juveniles and adults, remand and convicted apart.
 
     Never in one cell; never in one unit unless the unit is configured as mixed for that

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
@@ -19,7 +20,7 @@ from .models import (
     Prisoner,
     Unit,
 )
-from .names import key_range, query_keys
+from .names import PRIMARY, key_range, query_keys
 
 IN_CUSTODY = Q(status=CustodyStatus.IN_CUSTODY)
 
@@ -93,29 +94,98 @@ def prisoner_list_visible_to(*, user) -> QuerySet[Prisoner]:
     return policy.scope(user, "custody.view", Prisoner.objects.all())
 
 
+SEARCH_LIMIT = 25
+MAX_CANDIDATES = 5000
+
+
+def _visible(include_released: bool, facility: Facility | None, prefix: str = "") -> Q:
+    """The rows a search may return, as a condition on `prefix` (a path to the prisoner)."""
+    condition = Q()
+    if not include_released:
+        condition &= Q(**{f"{prefix}status": CustodyStatus.IN_CUSTODY})
+    if facility is not None:
+        condition &= Q(**{f"{prefix}facility": facility})
+    return condition
+
+
 def prisoner_search(*, user, query: str, include_released: bool = False,
-                    facility: Facility | None = None) -> QuerySet[Prisoner]:
+                    facility: Facility | None = None, limit: int = SEARCH_LIMIT) -> list[Prisoner]:
     """Prisoners whose number starts with, or whose names sound like, the query.
 
-    Every token of the query must match one of the prisoner's name keys, in any script.
+    Every token of the query must match one of the prisoner's name keys (by prefix), in any
+    script. Prison-number matches come first, then names, closest keys first.
     """
-    prisoners = prisoner_list_visible_to(user=user)
-    if not include_released:
-        prisoners = prisoners.filter(IN_CUSTODY)
-    if facility is not None:
-        prisoners = prisoners.filter(facility=facility)
     query = query.strip()
     if not query:
-        return prisoners.none()
-    by_number = Q(prison_number__istartswith=query)
-    by_name = Q()
-    keys = query_keys(query)
-    for key in keys:
-        low, high = key_range(key)
-        by_name &= Q(pk__in=NameKey.objects.filter(key__gte=low, key__lt=high)
-                     .values("prisoner_id"))
-    condition = by_number | by_name if keys else by_number
-    return prisoners.filter(condition).select_related("current_cell__unit", "facility")
+        return []
+    found: list[int] = []
+    if any(ch.isdigit() for ch in query):
+        low, high = key_range(query.upper())
+        found = list(prisoner_list_visible_to(user=user)
+                     .filter(_visible(include_released, facility),
+                             prison_number__gte=low, prison_number__lt=high)
+                     .order_by("prison_number").values_list("pk", flat=True)[:limit])
+    keys = list(dict.fromkeys(query_keys(query)))  # in typed order: the last may be partial
+    if keys and len(found) < limit:
+        by_name = _name_matches(user, keys, include_released, facility, limit)
+        found = list(dict.fromkeys(found + by_name))[:limit]
+    rows = Prisoner.objects.select_related("current_cell__unit", "facility").in_bulk(found)
+    return [rows[pk] for pk in found if pk in rows]
+
+
+def _key_rows(key: str, *, prefix: bool) -> list[tuple[str, int, int]]:
+    """(key, rank, prisoner id) for `key`, or every key starting with it, from the covering index.
+
+    A plain cursor: the ORM's per-row conversion costs more than the query for the ten
+    thousand rows a common name has among 100,000 prisoners.
+    """
+    low, high = key_range(key) if prefix else (key, key + "\x00")
+    table = connection.ops.quote_name(NameKey._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT key, rank, prisoner_id FROM {table} "  # noqa: S608 (no user input)
+                       "WHERE key >= %s AND key < %s", [low, high])
+        return cursor.fetchall()
+
+
+def _name_matches(user, keys: list[str], include_released: bool, facility: Facility | None,
+                  limit: int) -> list[int]:
+    """Ids of visible prisoners with a name key starting with each of `keys`.
+
+    One token walks the key index in order and stops at `limit`, so a common name among
+    100,000 prisoners costs no more than a rare one. Several tokens intersect the id sets
+    read from the covering index, then narrow and order the survivors: whole-word matches
+    first, then partial ones.
+    """
+    if len(keys) > 1:
+        tiers: list[list[set[int]]] = [[], [], []]  # primary name whole, any name whole, prefix
+        for position, key in enumerate(keys):
+            primary, whole, prefix = set(), set(), set()
+            # Only the last word may still be being typed; the others are whole words.
+            for found_key, rank, prisoner_id in _key_rows(key, prefix=position == len(keys) - 1):
+                prefix.add(prisoner_id)
+                if found_key == key:
+                    whole.add(prisoner_id)
+                    if rank == PRIMARY:
+                        primary.add(prisoner_id)
+            for tier, found in zip(tiers, (primary, whole, prefix), strict=True):
+                tier.append(found)
+        visible = prisoner_list_visible_to(user=user).filter(_visible(include_released, facility))
+        ranked: list[int] = []
+        seen: set[int] = set()
+        for tier in tiers:
+            group = set.intersection(*tier) - seen
+            if group and len(ranked) < limit:
+                found = list(visible.filter(pk__in=sorted(group)[:MAX_CANDIDATES]).order_by(
+                    "display_name", "pk").values_list("pk", flat=True)[:limit - len(ranked)])
+                ranked += found
+            seen |= group
+        return ranked
+    low, high = key_range(keys[0])
+    matches = policy.scope(user, "custody.view", NameKey.objects.filter(
+        key__gte=low, key__lt=high), facility_field="prisoner__facility")
+    ids = (matches.filter(_visible(include_released, facility, prefix="prisoner__"))
+           .order_by("key", "rank", "prisoner_id").values_list("prisoner_id", flat=True))
+    return list(dict.fromkeys(ids[:limit * 4]))[:limit]
 
 
 def prisoner_file(*, user, prisoner_id: int) -> Prisoner:

@@ -35,7 +35,7 @@ from .models import (
     Script,
     Sex,
 )
-from .names import name_keys
+from .names import prisoner_keys
 
 # --- facts for the placement rules ---------------------------------------------------------
 
@@ -75,7 +75,8 @@ def active_keep_aparts(prisoner: Prisoner, on: date):
     ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
 
 
-def placement_check(*, prisoner: Prisoner, cell: Cell, on: date | None = None) -> list[rules.Violation]:
+def placement_check(*, prisoner: Prisoner, cell: Cell,
+                    on: date | None = None) -> list[rules.Violation]:
     """Every rule that placing `prisoner` in `cell` would break, from the current state."""
     on = on or timezone.localdate()
     cell = Cell.objects.select_related("unit__facility").get(pk=cell.pk)
@@ -219,9 +220,9 @@ def _validate_identity(values: Mapping, *, today: date) -> None:
 
 
 def _index_names(prisoner: Prisoner, names: Iterable[str]) -> None:
-    keys = set().union(*(name_keys(n) for n in names)) if names else set()
     NameKey.objects.filter(prisoner=prisoner).delete()
-    NameKey.objects.bulk_create([NameKey(prisoner=prisoner, key=k) for k in sorted(keys)])
+    NameKey.objects.bulk_create([NameKey(prisoner=prisoner, key=key, rank=rank)
+                                 for key, rank in sorted(prisoner_keys(list(names)).items())])
 
 
 def _clean_names(names: list[Mapping]) -> list[PrisonerName]:
@@ -320,7 +321,8 @@ def prisoner_admit(
     record.stamp(acting_user)
     record.full_clean()
     record.save()
-    members = [FamilyMember(prisoner=prisoner, **m) for m in family if (m.get("name") or "").strip()]
+    members = [FamilyMember(prisoner=prisoner, **m) for m in family
+               if (m.get("name") or "").strip()]
     for member in members:
         member.full_clean()
     FamilyMember.objects.bulk_create(members)

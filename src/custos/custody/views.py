@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -55,7 +54,7 @@ def prisoner_search(request):
     query = request.GET.get("q", "")
     include_released = request.GET.get("released") == "1"
     results = selectors.prisoner_search(user=request.user, query=query,
-                                        include_released=include_released)[:50]
+                                        include_released=include_released)
     template = ("custody/_search_results.html" if request.headers.get("HX-Request")
                 else "custody/search.html")
     return render(request, template, {"query": query, "results": results,
