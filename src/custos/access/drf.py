@@ -1,5 +1,6 @@
 """The access policy for API endpoints: each viewset names its read and write permissions."""
 
+from django.utils.translation import gettext as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from . import policy
@@ -21,4 +22,5 @@ class Policy(BasePermission):
         if policy.can(request.user, permission):
             return True
         raise policy.AccessDenied(
-            "You do not have permission to do this.", permission=permission, target=request.path)
+            _("You do not have permission to do this."), permission=permission,
+            target=request.path)

@@ -10,6 +10,7 @@ from .models import (
     KeepApartLevel,
     KeepApartReason,
     LegalStatus,
+    NameKind,
     Script,
     Sex,
 )
@@ -165,3 +166,45 @@ class ReleaseForm(forms.Form):
     released_at = forms.DateTimeField(label=_("Day and hour of release"), widget=DateTimeInput)
     reason = forms.CharField(label=_("Reason for release"), max_length=200)
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class PrisonerEditForm(forms.Form):
+    """Identity, legal and sentence details. Sensitive fields only for those who may see them."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    nationality = forms.CharField(label=_("Nationality (ISO code)"), max_length=2, required=False)
+    languages = forms.CharField(label=_("Languages"), max_length=100, required=False)
+    interpreter_needed = forms.BooleanField(label=_("Needs an interpreter"), required=False)
+    legal_status = forms.ChoiceField(label=_("Legal status"), choices=LegalStatus.choices)
+    terrorism_related = forms.BooleanField(label=_("Terrorism-related offence"), required=False)
+    returned_foreign_fighter = forms.BooleanField(
+        label=_("Returned foreign terrorist fighter"), required=False)
+    sentence_start = forms.DateField(label=_("Sentence start"), required=False, widget=DateInput)
+    expected_release = forms.DateField(label=_("Expected release"), required=False,
+                                       widget=DateInput)
+    religion = forms.CharField(label=_("Religion"), max_length=100, required=False)
+    health_notes = forms.CharField(label=_("Health notes"), required=False,
+                                   widget=forms.Textarea(attrs={"rows": 2}))
+    disability = forms.CharField(label=_("Disability or access need"), max_length=200,
+                                 required=False)
+
+    def __init__(self, *args, show_sensitive: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not show_sensitive:
+            for name in AdmitForm.SENSITIVE:
+                del self.fields[name]
+
+    def changes(self, prisoner) -> dict:
+        """Only the fields the user changed, so a save never rewrites what they did not touch."""
+        data = self.cleaned_data
+        return {name: data[name] for name in self.fields
+                if name != "version" and data[name] != getattr(prisoner, name)}
+
+
+class NameForm(forms.Form):
+    full_name = forms.CharField(label=_("Name"), max_length=300)
+    script = forms.ChoiceField(label=_("Script"), choices=Script.choices)
+    kind = forms.ChoiceField(label=_("Kind"), initial=NameKind.TRANSLITERATION, choices=[
+        c for c in NameKind.choices if c[0] != NameKind.PRIMARY])

@@ -200,7 +200,7 @@ class Prisoner(TrackedModel):
         return found
 
 
-class PrisonerName(models.Model):
+class PrisonerName(TrackedModel):
     """One way of writing a prisoner's name: a script, a transliteration or an alias."""
 
     prisoner = models.ForeignKey(Prisoner, on_delete=models.CASCADE, related_name="names")
@@ -232,7 +232,7 @@ class NameKey(models.Model):
         return self.key
 
 
-class Offence(models.Model):
+class Offence(TrackedModel):
     prisoner = models.ForeignKey(Prisoner, on_delete=models.CASCADE, related_name="offences")
     description = models.CharField(_("offence"), max_length=300)
     legal_reference = models.CharField(_("legal reference"), max_length=100, blank=True)
@@ -265,7 +265,7 @@ class AdmissionRecord(TrackedModel):
         return f"{_('Admission')} {self.prisoner.prison_number}"
 
 
-class FamilyMember(models.Model):
+class FamilyMember(TrackedModel):
     """Family and children (Bangkok Rule 3: children's ages, whereabouts and carers)."""
 
     prisoner = models.ForeignKey(Prisoner, on_delete=models.CASCADE, related_name="family")

@@ -141,6 +141,10 @@ def _cell_checks(prisoner: Person, cellmates: list[Located], place: Place) -> li
     return []
 
 
+def _level_name(level: str) -> str:
+    return {"cell": _("cell"), "landing": _("landing"), "unit": _("unit")}[level]
+
+
 def _keep_apart_checks(prisoner: Person, place: Place,
                        orders: Iterable[KeepApartOrder]) -> list[Violation]:
     """Keep-apart (non-association) orders: never share what the order's level forbids."""
@@ -156,7 +160,7 @@ def _keep_apart_checks(prisoner: Person, place: Place,
             found.append(Violation("keep_apart", _(
                 "Keep-apart order (%(reason)s): %(a)s and %(b)s may not share the same %(level)s.")
                 % {"reason": order.reason, "a": prisoner.label, "b": other.person.label,
-                   "level": _(order.level)},
+                   "level": _level_name(order.level)},
                 (prisoner.label, other.person.label)))
     return found
 

@@ -309,10 +309,12 @@ def prisoner_admit(
                            field="prison_number") from error
     for row in name_rows:
         row.prisoner = prisoner
+        row.stamp(acting_user)
     PrisonerName.objects.bulk_create(name_rows)
     _index_names(prisoner, [n.full_name for n in name_rows])
     for row in offence_rows:
         row.prisoner = prisoner
+        row.stamp(acting_user)
         row.full_clean()
     Offence.objects.bulk_create(offence_rows)
     record = AdmissionRecord(prisoner=prisoner,
@@ -324,6 +326,7 @@ def prisoner_admit(
     members = [FamilyMember(prisoner=prisoner, **m) for m in family
                if (m.get("name") or "").strip()]
     for member in members:
+        member.stamp(acting_user)
         member.full_clean()
     FamilyMember.objects.bulk_create(members)
     trail.record(acting_user, "prisoner.admit", prisoner,
@@ -359,6 +362,28 @@ def prisoner_update(*, acting_user, prisoner: Prisoner, expected_version: int,
     trail.record(acting_user, "prisoner.update", prisoner,
                  changes=trail.diff(before, dict(changes)))
     return prisoner
+
+
+@transaction.atomic
+def prisoner_name_add(*, acting_user, prisoner: Prisoner, full_name: str, script: str,
+                      kind: str) -> PrisonerName:
+    """Record another way of writing the prisoner's name; search finds them by it at once."""
+    policy.require(acting_user, "custody.edit", facility_id=prisoner.facility_id,
+                   target=str(prisoner.pk))
+    if kind == NameKind.PRIMARY:
+        raise InvalidInput(_("A prisoner has one primary name; add this one as another kind."),
+                           field="kind")
+    row = _clean_names([{"full_name": full_name, "script": script, "kind": kind}])[0]
+    if prisoner.names.filter(full_name=row.full_name).exists():
+        raise InvalidInput(_("This name is already recorded."), field="full_name")
+    row.prisoner = prisoner
+    row.stamp(acting_user)
+    row.save()
+    _index_names(prisoner, list(prisoner.names.order_by("id").values_list("full_name",
+                                                                           flat=True)))
+    trail.record(acting_user, "prisoner.name_add", prisoner,
+                 changes={"name": row.full_name, "script": script, "kind": kind})
+    return row
 
 
 @transaction.atomic

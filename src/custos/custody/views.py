@@ -74,7 +74,7 @@ def prisoner_detail(request, pk):
         "names": list(prisoner.names.all()), "placements": list(prisoner.placements.all()),
         "keep_aparts": [(k, k.is_active(today)) for k in keep_aparts],
         "may": {p: policy.can(request.user, f"custody.{p}", facility_id=prisoner.facility_id)
-                for p in ("place", "keep_apart", "release")},
+                for p in ("place", "keep_apart", "release", "edit")},
     })
 
 
@@ -185,6 +185,45 @@ def keep_apart_close(request, pk):
             messages.success(request, _("Keep-apart order closed."))
             return redirect("custody:prisoner", pk=order.prisoner_a_id)
     return render(request, "custody/keep_apart_close.html", {"order": order, "form": form})
+
+
+@requires("custody.edit")
+@require_http_methods(["GET", "POST"])
+def prisoner_edit(request, pk):
+    prisoner = _prisoner_for(request, pk, "custody.edit")
+    show_sensitive = policy.can(request.user, "custody.view_sensitive",
+                                facility_id=prisoner.facility_id)
+    initial = {name: getattr(prisoner, name) for name in services.EDITABLE_FIELDS}
+    form = forms.PrisonerEditForm(request.POST or None, show_sensitive=show_sensitive,
+                                  initial={**initial, "version": prisoner.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.prisoner_update(acting_user=request.user, prisoner=prisoner,
+                                     expected_version=form.cleaned_data["version"],
+                                     changes=form.changes(prisoner))
+        except DomainError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, _("The file has been updated."))
+            return redirect("custody:prisoner", pk=prisoner.pk)
+    return render(request, "custody/edit.html", {"prisoner": prisoner, "form": form})
+
+
+@requires("custody.edit")
+@require_http_methods(["GET", "POST"])
+def prisoner_name_add(request, pk):
+    prisoner = _prisoner_for(request, pk, "custody.edit")
+    form = forms.NameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.prisoner_name_add(acting_user=request.user, prisoner=prisoner,
+                                       **form.cleaned_data)
+        except DomainError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, _("Name added."))
+            return redirect("custody:prisoner", pk=prisoner.pk)
+    return render(request, "custody/name_add.html", {"prisoner": prisoner, "form": form})
 
 
 @requires("custody.release")

@@ -248,13 +248,13 @@ class DemoSystem:
                 rng.choice(("", "Islam", "Christianity", "")), "", "", "in_custody",
                 facility.pk, d.cell.pk, d.admitted, None, "", *stamp))
             for full, script, kind in d.names:
-                names.append((pk, full, script, kind))
+                names.append((pk, full, script, kind, *stamp))
             for key, rank in _keys(tuple(n[0] for n in d.names)).items():
                 keys.append((pk, key, rank))
             description, reference = rng.choice(TERRORIST_OFFENCES if d.terrorism
                                                 else OTHER_OFFENCES)
             offences.append((pk, description, reference, d.terrorism,
-                             d.admitted.date() - timedelta(days=30)))
+                             d.admitted.date() - timedelta(days=30), *stamp))
             town = facility.name.split()[0]
             admissions.append((
                 pk, f"CO-{d.admitted.year}-{pk:07d}", f"{rng.choice(COURTS)}, {town}",
@@ -267,7 +267,7 @@ class DemoSystem:
             if not d.juvenile and rng.random() < (0.6 if d.sex == "F" else 0.3):
                 family.append((pk, rng.choice(MALE_GIVEN)[0][0], "child", True,
                                self.today - timedelta(days=rng.randint(300, 16 * 365)),
-                               "At home", "Grandmother", ""))
+                               "At home", "Grandmother", "", *stamp))
             placements.append((
                 pk, d.cell.pk, d.admitted, None, "Placement on admission", actor, d.override,
                 "Facility above official capacity; no free bed" if d.override else "", *stamp))
@@ -279,17 +279,18 @@ class DemoSystem:
             "health_notes", "disability", "status", "facility", "current_cell", "admitted_at",
             "released_at", "release_reason", *tracked), prisoners)
         bulk.reset_sequences(Prisoner)
-        bulk.insert(PrisonerName, ("prisoner", "full_name", "script", "kind"), names)
+        bulk.insert(PrisonerName, ("prisoner", "full_name", "script", "kind", *tracked), names)
         bulk.insert(NameKey, ("prisoner", "key", "rank"), keys)
         bulk.insert(Offence, ("prisoner", "description", "legal_reference",
-                              "terrorism_related", "committed_on"), offences)
+                              "terrorism_related", "committed_on", *tracked), offences)
         bulk.insert(AdmissionRecord, (
             "prisoner", "commitment_order", "commitment_authority", "arrested_on",
             "arrest_place", "visible_injuries", "ill_treatment_complaints",
             "property_inventory", "next_of_kin_name", "next_of_kin_relationship",
             "next_of_kin_contact", "emergency_contact", *tracked), admissions)
         bulk.insert(FamilyMember, ("prisoner", "name", "relationship", "is_child",
-                                   "date_of_birth", "whereabouts", "carer", "contact"), family)
+                                   "date_of_birth", "whereabouts", "carer", "contact", *tracked),
+                    family)
         bulk.insert(Placement, ("prisoner", "cell", "started_at", "ended_at", "reason",
                                 "authorised_by", "overcrowding_override", "override_reason",
                                 *tracked), placements)
