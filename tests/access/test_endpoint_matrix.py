@@ -49,12 +49,14 @@ def test_every_endpoint_declares_a_permission():
 @pytest.fixture
 def world(facility, cell, director):
     prisoner = PrisonerFactory(facility=facility)
-    services.placement_create(acting_user=director, prisoner=prisoner, cell=cell, reason="x")
+    placement = services.placement_create(acting_user=director, prisoner=prisoner, cell=cell,
+                                          reason="x")
     other = PrisonerFactory(facility=facility)
     order = services.keep_apart_create(acting_user=director, prisoner_a=prisoner,
                                        prisoner_b=other, reason="rivals")
     return {"pk": prisoner.pk, "code": facility.code, "keep_apart": order.pk,
-            "cell": cell.pk, "unit": cell.unit_id, "facility": facility.pk}
+            "cell": cell.pk, "unit": cell.unit_id, "facility": facility.pk,
+            "placement": placement.pk}
 
 
 def url_for(name: str, pattern: URLPattern, world) -> str:
@@ -69,7 +71,8 @@ def url_for(name: str, pattern: URLPattern, world) -> str:
         elif name.endswith("-detail") or name.endswith("-release") or name.endswith("-close"):
             resource = name.split("-")[0]
             kwargs[key] = {"facility": world["facility"], "unit": world["unit"],
-                           "cell": world["cell"], "keep": world["keep_apart"]}.get(
+                           "cell": world["cell"], "keep": world["keep_apart"],
+                           "placement": world["placement"]}.get(
                 resource, world["pk"])
         else:
             kwargs[key] = world["pk"]

@@ -87,5 +87,12 @@ def query_keys(query: str) -> list[str]:
 
 
 def key_range(key: str) -> tuple[str, str]:
-    """Bounds for a prefix match that an ordinary B-tree index can answer on any database."""
-    return key, key + "\x7f"
+    """Bounds [low, high) for a prefix match that a B-tree index answers on any database.
+
+    Keys are a–z only, so the bound is the prefix with its last letter moved one on ("mhmd"
+    → "mhme"; "mz" → "n"), which sorts after every key that starts with it in any collation.
+    """
+    stem = key.rstrip("z")
+    if not stem:
+        return key, "{"
+    return key, stem[:-1] + chr(ord(stem[-1]) + 1)

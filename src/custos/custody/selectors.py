@@ -139,11 +139,13 @@ def _key_rows(key: str, *, prefix: bool) -> list[tuple[str, int, int]]:
     A plain cursor: the ORM's per-row conversion costs more than the query for the ten
     thousand rows a common name has among 100,000 prisoners.
     """
-    low, high = key_range(key) if prefix else (key, key + "\x00")
     table = connection.ops.quote_name(NameKey._meta.db_table)
+    select = f"SELECT key, rank, prisoner_id FROM {table} WHERE "  # noqa: S608 (no user input)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT key, rank, prisoner_id FROM {table} "  # noqa: S608 (no user input)
-                       "WHERE key >= %s AND key < %s", [low, high])
+        if prefix:
+            cursor.execute(select + "key >= %s AND key < %s", list(key_range(key)))
+        else:
+            cursor.execute(select + "key = %s", [key])
         return cursor.fetchall()
 
 
@@ -195,7 +197,7 @@ def prisoner_file(*, user, prisoner_id: int) -> Prisoner:
     """
     prisoner = (
         prisoner_list_visible_to(user=user)
-        .select_related("facility", "current_cell__unit", "admission", "created_by")
+        .select_related("facility", "current_cell__unit__facility", "admission", "created_by")
         .prefetch_related(
             "names", "offences", "family",
             Prefetch("placements", Placement.objects.select_related(

@@ -12,10 +12,14 @@ from .models import (
     Facility,
     FamilyMember,
     KeepApart,
+    KeepApartLevel,
+    KeepApartReason,
+    LegalStatus,
     Offence,
     Placement,
     Prisoner,
     PrisonerName,
+    Sex,
     Unit,
 )
 
@@ -139,8 +143,8 @@ class PrisonerAdmitSerializer(serializers.Serializer):
     prison_number = serializers.CharField(max_length=30)
     names = NameSerializer(many=True)
     date_of_birth = serializers.DateField()
-    sex = serializers.ChoiceField(choices=["F", "M"])
-    legal_status = serializers.ChoiceField(choices=["remand", "convicted"])
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    legal_status = serializers.ChoiceField(choices=LegalStatus.choices)
     nationality = serializers.CharField(max_length=2, required=False, allow_blank=True)
     languages = serializers.CharField(max_length=100, required=False, allow_blank=True)
     interpreter_needed = serializers.BooleanField(required=False)
@@ -163,11 +167,11 @@ class PrisonerAdmitSerializer(serializers.Serializer):
 class PrisonerUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1)
     date_of_birth = serializers.DateField(required=False)
-    sex = serializers.ChoiceField(choices=["F", "M"], required=False)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False)
     nationality = serializers.CharField(max_length=2, required=False, allow_blank=True)
     languages = serializers.CharField(max_length=100, required=False, allow_blank=True)
     interpreter_needed = serializers.BooleanField(required=False)
-    legal_status = serializers.ChoiceField(choices=["remand", "convicted"], required=False)
+    legal_status = serializers.ChoiceField(choices=LegalStatus.choices, required=False)
     terrorism_related = serializers.BooleanField(required=False)
     returned_foreign_fighter = serializers.BooleanField(required=False)
     sentence_start = serializers.DateField(required=False, allow_null=True)
@@ -219,9 +223,8 @@ class KeepApartSerializer(serializers.ModelSerializer):
 class KeepApartCreateSerializer(serializers.Serializer):
     prisoner_a = serializers.PrimaryKeyRelatedField(queryset=Prisoner.objects.none())
     prisoner_b = serializers.PrimaryKeyRelatedField(queryset=Prisoner.objects.none())
-    reason = serializers.ChoiceField(choices=[c for c, _ in KeepApart._meta.get_field(
-        "reason").choices])
-    level = serializers.ChoiceField(choices=["cell", "landing", "unit"], default="unit")
+    reason = serializers.ChoiceField(choices=KeepApartReason.choices)
+    level = serializers.ChoiceField(choices=KeepApartLevel.choices, default=KeepApartLevel.UNIT)
     details = serializers.CharField(required=False, allow_blank=True)
     expires_on = serializers.DateField(required=False, allow_null=True)
 

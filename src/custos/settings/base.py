@@ -144,6 +144,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SexEnum": "custos.custody.models.Sex",
+        "LegalStatusEnum": "custos.custody.models.LegalStatus",
+    },
 }
 
 LOGGING = {
