@@ -1,4 +1,5 @@
 from . import policy
+from .roles import Role
 
 
 def access(request):
@@ -10,4 +11,5 @@ def access(request):
             permission = name.replace("_", ".", 1)
             return permission in policy.PERMISSIONS and policy.can(user, permission)
 
-    return {"perms_custos": _Perms(), "custos_roles": sorted(policy.roles_of(user))}
+    labels = [str(Role(role).label) for role in sorted(policy.roles_of(user))]
+    return {"perms_custos": _Perms(), "custos_roles": labels}
