@@ -36,6 +36,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "custody.override_capacity": frozenset({R.DIRECTOR}),
     "custody.keep_apart": frozenset({R.DIRECTOR, R.SECURITY, R.ANALYST}),
     "custody.release": frozenset({R.DIRECTOR, R.SECURITY}),
+    # The audit trail: the auditor alone reads and exports it.
+    "audit.view": frozenset({R.AUDITOR}),
+    "audit.export": frozenset({R.AUDITOR}),
+    # Users, roles, two-factor resets: the administrator alone.
+    "accounts.manage": frozenset({R.ADMIN}),
 }
 
 ALL = None  # a scope of "every facility"

@@ -22,7 +22,6 @@ class ReadOnly(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Generi
 
 
 class FacilityViewSet(ReadOnly):
-    read_permission = "custody.view_facilities"
     serializer_class = serializers.FacilitySerializer
     filterset_fields = ["country", "security_level", "population_served"]
     ordering_fields = ["code", "name", "official_capacity"]
@@ -34,7 +33,6 @@ class FacilityViewSet(ReadOnly):
 
 
 class UnitViewSet(ReadOnly):
-    read_permission = "custody.view_facilities"
     serializer_class = serializers.UnitSerializer
     filterset_fields = ["facility", "regime", "security_level"]
 
@@ -53,7 +51,6 @@ class CellFilter(django_filters.FilterSet):
 
 
 class CellViewSet(ReadOnly):
-    read_permission = "custody.view"
     serializer_class = serializers.CellSerializer
     filterset_class = CellFilter
 
@@ -84,9 +81,6 @@ class PrisonerFilter(django_filters.FilterSet):
 
 
 class PrisonerViewSet(ReadOnly):
-    read_permission = "custody.view"
-    write_permissions = {"create": "custody.admit", "partial_update": "custody.edit",
-                         "release": "custody.release"}
     filterset_class = PrisonerFilter
     ordering_fields = ["prison_number", "display_name", "admitted_at", "date_of_birth"]
 
@@ -146,8 +140,6 @@ def _valid(serializer_class, request, **context) -> dict:
 
 
 class PlacementViewSet(ReadOnly):
-    read_permission = "custody.view"
-    write_permissions = {"create": "custody.place"}
     serializer_class = serializers.PlacementSerializer
     filterset_fields = {"prisoner": ["exact"], "cell": ["exact"], "ended_at": ["isnull"]}
 
@@ -173,8 +165,6 @@ class PlacementViewSet(ReadOnly):
 
 
 class KeepApartViewSet(ReadOnly):
-    read_permission = "custody.view"
-    write_permissions = {"create": "custody.keep_apart", "close": "custody.keep_apart"}
     serializer_class = serializers.KeepApartSerializer
     filterset_fields = {"prisoner_a": ["exact"], "prisoner_b": ["exact"], "level": ["exact"],
                         "closed_at": ["isnull"]}

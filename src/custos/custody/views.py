@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from custos.access import policy
-from custos.access.web import requires
 from custos.audit import trail
 from custos.core.errors import DomainError
 
@@ -23,7 +22,6 @@ def _apply(form, error: DomainError) -> None:
     form.add_error(field, error.message)
 
 
-@requires("custody.view_facilities")
 def dashboard(request):
     rows = selectors.facility_occupancy(user=request.user)
     totals = {
@@ -35,7 +33,6 @@ def dashboard(request):
     return render(request, "custody/dashboard.html", {"rows": rows, "totals": totals})
 
 
-@requires("custody.view_facilities")
 def facility_detail(request, code):
     facility = selectors.facility_get(user=request.user, code=code)
     units = selectors.unit_occupancy(facility=facility)
@@ -49,7 +46,6 @@ def facility_detail(request, code):
                   {"facility": facility, "units": units, "unit": unit, "cells": cells})
 
 
-@requires("custody.view")
 def prisoner_search(request):
     query = request.GET.get("q", "")
     include_released = request.GET.get("released") == "1"
@@ -61,7 +57,6 @@ def prisoner_search(request):
                                       "include_released": include_released})
 
 
-@requires("custody.view")
 def prisoner_detail(request, pk):
     prisoner = selectors.prisoner_file(user=request.user, prisoner_id=pk)
     trail.record(request.user, "prisoner.view", prisoner)
@@ -78,7 +73,6 @@ def prisoner_detail(request, pk):
     })
 
 
-@requires("custody.admit")
 @require_http_methods(["GET", "POST"])
 def prisoner_admit(request):
     facilities = policy.scope(request.user, "custody.admit",
@@ -109,7 +103,6 @@ def _prisoner_for(request, pk, permission):
     return prisoner
 
 
-@requires("custody.place")
 @require_http_methods(["GET", "POST"])
 def prisoner_place(request, pk):
     prisoner = _prisoner_for(request, pk, "custody.place")
@@ -136,7 +129,6 @@ def prisoner_place(request, pk):
     return render(request, "custody/place.html", {"prisoner": prisoner, "form": form})
 
 
-@requires("custody.keep_apart")
 @require_http_methods(["GET", "POST"])
 def keep_apart_create(request, pk):
     prisoner = _prisoner_for(request, pk, "custody.keep_apart")
@@ -165,7 +157,6 @@ def keep_apart_create(request, pk):
     return render(request, "custody/keep_apart.html", {"prisoner": prisoner, "form": form})
 
 
-@requires("custody.keep_apart")
 @require_http_methods(["GET", "POST"])
 def keep_apart_close(request, pk):
     visible = selectors.keep_apart_list_visible_to(user=request.user)
@@ -187,7 +178,6 @@ def keep_apart_close(request, pk):
     return render(request, "custody/keep_apart_close.html", {"order": order, "form": form})
 
 
-@requires("custody.edit")
 @require_http_methods(["GET", "POST"])
 def prisoner_edit(request, pk):
     prisoner = _prisoner_for(request, pk, "custody.edit")
@@ -209,7 +199,6 @@ def prisoner_edit(request, pk):
     return render(request, "custody/edit.html", {"prisoner": prisoner, "form": form})
 
 
-@requires("custody.edit")
 @require_http_methods(["GET", "POST"])
 def prisoner_name_add(request, pk):
     prisoner = _prisoner_for(request, pk, "custody.edit")
@@ -226,7 +215,6 @@ def prisoner_name_add(request, pk):
     return render(request, "custody/name_add.html", {"prisoner": prisoner, "form": form})
 
 
-@requires("custody.release")
 @require_http_methods(["GET", "POST"])
 def prisoner_release(request, pk):
     prisoner = _prisoner_for(request, pk, "custody.release")

@@ -39,6 +39,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "custos.audit.middleware.RequestContextMiddleware",
     "custos.audit.denials.DenialMiddleware",
+    "custos.access.middleware.AccessPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "custos.urls"
@@ -140,6 +141,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Prisoner file, facilities, cells, placements and keep-apart orders.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "custos.access.drf.Policy"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
