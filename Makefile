@@ -24,6 +24,7 @@ run: setup
 	@echo "Custos is running on http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
 	@echo "Demo logins: director, security, analyst, assessor, casemanager, provider, partner,"
 	@echo "  monitor, probation, police, training, evaluator, auditor, admin — password: $(DEMO_PASSWORD)"
+	@echo "Two-factor code for director, security, analyst, auditor, admin: $(BIN)/custos demo_totp USERNAME"
 	@echo ""
 	$(BIN)/custos runserver $(HOST):$(PORT)
 
@@ -32,6 +33,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/audit_verify.py
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

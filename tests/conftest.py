@@ -1,10 +1,19 @@
 """Shared fixtures: a small facility, and one persona per role (the demo roles)."""
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from custos.access.roles import Role
 
 from .factories import CellFactory, FacilityFactory, UnitFactory, user_with_role
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A test that switches language must not leave the next one in Arabic."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -1,14 +1,22 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from custos.accounts.views import CustosLoginView
 
 urlpatterns = [
     path("", include("custos.custody.urls")),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("", include("custos.access.urls")),
+    path("audit/", include("custos.audit.urls")),
+    path("login/", CustosLoginView.as_view(), name="login"),
+    path("", include("custos.accounts.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include("custos.custody.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The page and its start-up script are two responses: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema",
+                                                         template_name="api_docs.html"),
+         name="api-docs"),
 ]

@@ -9,6 +9,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from custos.access.endpoints import ENDPOINTS, PUBLIC, SIGNED_IN
+from custos.access.models import Allocation
 from custos.access.policy import PERMISSIONS
 from custos.access.roles import Role
 from custos.audit.models import AuditEntry
@@ -49,9 +50,13 @@ def world(facility, cell, director):
     other = PrisonerFactory(facility=facility)
     order = services.keep_apart_create(acting_user=director, prisoner_a=prisoner,
                                        prisoner_b=other, reason="rivals")
+    allocation = Allocation.objects.create(
+        user=user_with_role("casemanager", facility, username="cm-world"), prisoner=prisoner,
+        allocated_by=director)
     return {"prisoner": prisoner.pk, "code": facility.code, "keep": order.pk,
             "cell": cell.pk, "unit": cell.unit_id, "facility": facility.pk,
-            "placement": placement.pk}
+            "placement": placement.pk, "allocation_end": allocation.pk, "user": director.pk,
+            "caseload": [prisoner.pk, other.pk]}
 
 
 def url_for(name: str, world) -> str:
@@ -60,6 +65,8 @@ def url_for(name: str, world) -> str:
     for key in params(PATTERNS[name]):
         if key == "code":
             kwargs[key] = world["code"]
+        elif key == "user":
+            kwargs[key] = world["user"]
         elif name == "custody:keep_apart_close":
             kwargs[key] = world["keep"]
         else:
@@ -78,6 +85,8 @@ CASES = [(name, method, permission) for name, methods in sorted(ENDPOINTS.items(
 def test_role_gets_what_the_table_says(client, world, facility, role, name, method,
                                        permission):
     user = user_with_role(role, facility, username=f"m-{role}")
+    for prisoner_id in world["caseload"]:  # caseload roles see only what is allocated to them
+        Allocation.objects.create(user=user, prisoner_id=prisoner_id, allocated_by=user)
     client.force_login(user)
     allowed = role in PERMISSIONS[permission]
     entries_before = AuditEntry.objects.count()

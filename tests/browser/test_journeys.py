@@ -50,7 +50,7 @@ def test_director_signs_in_and_lands_on_the_dashboard(page, live_server, directo
     page.locator("#id_password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
-    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/facilities/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Facilities")
     row = page.locator("table.data tbody tr", has_text="Bamako Central")
     expect(row).to_have_count(1)
@@ -194,13 +194,13 @@ def test_language_switcher_turns_the_page_right_to_left_and_back(page, live_serv
     switcher.locator("button[name='language'][value='ar']").click()
     expect(html).to_have_attribute("lang", "ar")
     expect(html).to_have_attribute("dir", "rtl")
-    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/facilities/")
     expect(switcher.locator("button[value='ar']")).to_have_attribute("aria-current", "true")
 
     switcher.locator("button[name='language'][value='en']").click()
     expect(html).to_have_attribute("lang", "en")
     expect(html).to_have_attribute("dir", "ltr")
-    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/facilities/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Facilities")
 
 

@@ -203,11 +203,20 @@ def test_duplicate_prison_number_is_refused_and_creates_nothing(director, facili
 
 
 def test_security_officer_may_admit_but_not_elsewhere(security, facility):
-    services.prisoner_admit(acting_user=security, **admission_of(facility))
+    services.prisoner_admit(acting_user=security, **admission_of(facility, religion=""))
     before = counts()
     with pytest.raises(AccessDenied):
         services.prisoner_admit(acting_user=security, **admission_of(
             FacilityFactory(), prison_number="OTHER-1"))
+    assert counts() == before
+
+
+def test_security_officer_may_not_record_what_they_may_not_see(security, facility):
+    before = counts()
+
+    with pytest.raises(AccessDenied):
+        services.prisoner_admit(acting_user=security, **admission_of(facility))
+
     assert counts() == before
 
 

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from custos.access.models import Allocation
 from custos.audit.models import AuditEntry
 from custos.custody import selectors
 
@@ -36,6 +37,7 @@ def test_an_officer_without_the_need_to_know_cannot_see_or_erase_sensitive_field
     casemanager = persona("casemanager")
     prisoner = PrisonerFactory(facility=facility, religion="Islam", health_notes="Asthma",
                                nationality="ML", languages="fr")
+    Allocation.objects.create(user=casemanager, prisoner=prisoner, allocated_by=casemanager)
     client.force_login(casemanager)
     page = client.get(reverse("custody:edit", args=[prisoner.pk])).content.decode()
     assert "Asthma" in page  # the case manager may see health notes

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from custos.access.models import RoleAssignment
+from custos.access.models import Allocation, RoleAssignment
 from custos.access.roles import Role
 from custos.accounts.models import User
 from custos.audit.models import AuditEntry
@@ -35,6 +35,8 @@ def test_seed_demo_builds_facilities_prisoners_and_one_user_per_role():
     assert Prisoner.objects.filter(terrorism_related=True).exists()
     assert any(p.is_juvenile() for p in Prisoner.objects.all())
     assert AuditEntry.objects.filter(action="demo.seed").count() == 6
+    casemanager = User.objects.get(username="casemanager")
+    assert Allocation.objects.filter(user=casemanager).count() == 6 * 40
 
 
 def test_seed_demo_twice_adds_nothing():
@@ -53,6 +55,7 @@ def test_seed_demo_is_reproducible_from_its_seed():
     first = list(Prisoner.objects.order_by("prison_number").values_list(
         "prison_number", "display_name", "sex", "legal_status"))
     Placement.objects.all().delete()
+    Allocation.objects.all().delete()
     KeepApart.objects.all().delete()
     Prisoner.objects.all().delete()
     Cell.objects.all().delete()

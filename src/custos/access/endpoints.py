@@ -17,6 +17,18 @@ ENDPOINTS: dict[str, dict[str, str]] = {
     "set_language": {"POST": PUBLIC},
     "schema": {"GET": SIGNED_IN},
     "api-docs": {"GET": SIGNED_IN},
+    # --- accounts: sign-in steps (reachable before the TOTP step), own account, users ---
+    "accounts:verify": {"GET": PUBLIC, "POST": PUBLIC},
+    "accounts:enrol": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "accounts:account": {"GET": SIGNED_IN},
+    "accounts:users": {"GET": "accounts.manage"},
+    "accounts:user_create": {"GET": "accounts.manage", "POST": "accounts.manage"},
+    "accounts:user": {"GET": "accounts.manage"},
+    "accounts:role_add": {"POST": "accounts.manage"},
+    "accounts:role_remove": {"POST": "accounts.manage"},
+    "accounts:user_active": {"POST": "accounts.manage"},
+    "accounts:two_factor_reset": {"POST": "accounts.manage"},
+    "accounts:unlock": {"POST": "accounts.manage"},
     # --- custody pages ---
     "custody:dashboard": {"GET": "custody.view_facilities"},
     "custody:facility": {"GET": "custody.view_facilities"},
@@ -29,6 +41,16 @@ ENDPOINTS: dict[str, dict[str, str]] = {
     "custody:keep_apart": {"GET": "custody.keep_apart", "POST": "custody.keep_apart"},
     "custody:release": {"GET": "custody.release", "POST": "custody.release"},
     "custody:keep_apart_close": {"GET": "custody.keep_apart", "POST": "custody.keep_apart"},
+    "custody:export": {"GET": "custody.export", "POST": "custody.export"},
+    # --- access scopes ---
+    "access:home": {"GET": SIGNED_IN},
+    "access:break_glass": {"GET": "access.break_glass", "POST": "access.break_glass"},
+    "access:allocate": {"GET": "custody.allocate", "POST": "custody.allocate"},
+    "access:allocation_end": {"GET": "custody.allocate", "POST": "custody.allocate"},
+    # --- audit trail (the auditor alone) ---
+    "audit:list": {"GET": "audit.view"},
+    "audit:export": {"GET": "audit.export"},
+    "audit:verify": {"GET": "audit.view", "POST": "audit.view"},
     # --- custody API (/api/v1/) ---
     "facility-list": {"GET": "custody.view_facilities"},
     "facility-detail": {"GET": "custody.view_facilities"},

@@ -7,11 +7,10 @@ special cases in views.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .roles import Role
@@ -28,8 +27,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "custody.view": frozenset(
         {R.DIRECTOR, R.SECURITY, R.ANALYST, R.ASSESSOR, R.CASE_MANAGER, R.PROVIDER, R.PROBATION}
     ),
-    # Religion and health: special-category data, for those whose work needs them.
+    # Special-category data, for those whose work needs it (see access.redaction).
     "custody.view_sensitive": frozenset({R.DIRECTOR, R.ASSESSOR, R.CASE_MANAGER}),
+    "custody.view_health": frozenset({R.DIRECTOR, R.ASSESSOR, R.CASE_MANAGER}),
+    "custody.view_affiliation": frozenset({R.DIRECTOR, R.SECURITY, R.ANALYST}),
+    # Export prisoner lists (each export logs its justification and recipients).
+    "custody.export": frozenset({R.DIRECTOR, R.SECURITY, R.CASE_MANAGER}),
+    # Allocate prisoners to a case manager's or provider's caseload.
+    "custody.allocate": frozenset({R.DIRECTOR, R.SECURITY}),
     "custody.admit": frozenset({R.DIRECTOR, R.SECURITY}),
     "custody.edit": frozenset({R.DIRECTOR, R.SECURITY, R.CASE_MANAGER}),
     "custody.place": frozenset({R.DIRECTOR, R.SECURITY}),
@@ -41,9 +46,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.export": frozenset({R.AUDITOR}),
     # Users, roles, two-factor resets: the administrator alone.
     "accounts.manage": frozenset({R.ADMIN}),
+    # Open one file outside one's scope with a typed reason (audited, reviewed by the auditor).
+    "access.break_glass": frozenset(
+        {R.DIRECTOR, R.SECURITY, R.ANALYST, R.ASSESSOR, R.CASE_MANAGER, R.PROVIDER, R.PROBATION}
+    ),
 }
 
 ALL = None  # a scope of "every facility"
+
+# How far a role reaches inside the facilities it is assigned to. Staff see the whole
+# facility; a case manager or intervention provider sees only the prisoners allocated to
+# them (their caseload). Later scopes (intelligence compartments, partner MoUs) join here.
+FACILITY, CASELOAD = "facility", "caseload"
+ROLE_REACH: dict[str, str] = {R.CASE_MANAGER: CASELOAD, R.PROVIDER: CASELOAD}
+
+# Break-glass: reading one record outside one's scope, with a typed reason, for a few hours.
+BREAK_GLASS_PERMISSION = "custody.view"
 
 
 class AccessDenied(PermissionDenied):
@@ -58,7 +76,11 @@ class AccessDenied(PermissionDenied):
 @dataclass(frozen=True)
 class Grant:
     role: str
-    facility_id: int | None
+    facility_id: int | None  # None: every facility
+
+    @property
+    def reach(self) -> str:
+        return ROLE_REACH.get(self.role, FACILITY)
 
 
 def grants(user) -> tuple[Grant, ...]:
@@ -79,45 +101,112 @@ def roles_of(user) -> set[str]:
     return {g.role for g in grants(user)}
 
 
-def facilities_for(user, permission: str) -> frozenset[int] | None:
-    """Facilities where the user holds `permission`: `ALL`, or a set (maybe empty)."""
+def _holding(user, permission: str) -> list[Grant]:
     holders = PERMISSIONS[permission]
+    return [g for g in grants(user) if g.role in holders]
+
+
+def facilities_for(user, permission: str) -> frozenset[int] | None:
+    """Facilities where the user holds `permission`: `ALL`, or a set (maybe empty).
+
+    This is the facility-level answer (dashboards, cells); rows about prisoners are narrowed
+    further by `scope`, where a caseload role sees only its allocated prisoners.
+    """
     ids: set[int] = set()
-    for grant in grants(user):
-        if grant.role in holders:
-            if grant.facility_id is None:
-                return ALL
-            ids.add(grant.facility_id)
+    for grant in _holding(user, permission):
+        if grant.facility_id is None:
+            return ALL
+        ids.add(grant.facility_id)
     return frozenset(ids)
 
 
-def can(user, permission: str, *, facility_id: int | None = None) -> bool:
-    scope = facilities_for(user, permission)
-    if scope is ALL:
+def can(user, permission: str, *, facility_id: int | None = None,
+        prisoner_id: int | None = None) -> bool:
+    """Whether the user may use `permission` at all, in a facility, or on one prisoner."""
+    for grant in _holding(user, permission):
+        if facility_id is not None and grant.facility_id not in (None, facility_id):
+            continue
+        if prisoner_id is not None and grant.reach == CASELOAD:
+            if not _allocated(user, prisoner_id):
+                continue
         return True
-    if facility_id is None:
-        return bool(scope)
-    return facility_id in scope
+    return False
 
 
-def require(user, permission: str, *, facility_id: int | None = None, target: str = "") -> None:
-    if not can(user, permission, facility_id=facility_id):
+def require(user, permission: str, *, facility_id: int | None = None,
+            prisoner_id: int | None = None, target: str = "") -> None:
+    if not can(user, permission, facility_id=facility_id, prisoner_id=prisoner_id):
         raise AccessDenied(
             _("You do not have permission to do this here."), permission=permission, target=target
         )
 
 
-def require_all(user, permission: str, facility_ids: Iterable[int], *, target: str = "") -> None:
-    for facility_id in facility_ids:
-        require(user, permission, facility_id=facility_id, target=target)
+def _cached(user, name: str, load):
+    """Per-user-object memo: a request reads each scope list once."""
+    cache = user.__dict__.setdefault("_custos_scope_cache", {})
+    if name not in cache:
+        cache[name] = load()
+    return cache[name]
 
 
-def scope(user, permission: str, queryset: QuerySet, *,
-          facility_field: str = "facility") -> QuerySet:
+def caseload(user) -> frozenset[int]:
+    """Prisoners currently allocated to the user."""
+    from .models import Allocation
+
+    return _cached(user, "caseload", lambda: frozenset(
+        Allocation.objects.current().filter(user=user).values_list("prisoner_id", flat=True)))
+
+
+def opened_by_break_glass(user) -> frozenset[int]:
+    """Prisoners whose files the user has opened by break-glass, while the opening lasts."""
+    from .models import BreakGlass
+
+    return _cached(user, "break_glass", lambda: frozenset(
+        BreakGlass.objects.current().filter(user=user).values_list("prisoner_id", flat=True)))
+
+
+def _allocated(user, prisoner_id: int) -> bool:
+    return prisoner_id in caseload(user)
+
+
+def _field(prefix: str, name: str) -> str:
+    return f"{prefix}__{name}" if prefix != "pk" else name
+
+
+def rows(user, permission: str, *, facility_field: str = "facility",
+         prisoner_field: str | None = None) -> Q | None:
+    """The condition for the rows `permission` lets the user see; `None` means all rows.
+
+    `prisoner_field` names the path to the prisoner a row is about ("pk" for prisoners
+    themselves). For such rows, caseload roles reach only their allocated prisoners, sealed
+    files (juveniles after release) are hidden, and break-glass grants open single files.
+    """
+    condition = Q(pk__in=[])
+    everything = False
+    for grant in _holding(user, permission):
+        if grant.reach == CASELOAD and prisoner_field is not None:
+            reach = Q(**{f"{prisoner_field}__in": sorted(caseload(user))})
+        else:
+            reach = Q()
+            everything = everything or grant.facility_id is None
+        if grant.facility_id is not None:
+            reach &= Q(**{facility_field: grant.facility_id})
+        condition |= reach
+    if prisoner_field is None:
+        return None if everything else condition
+    sealed = _field(prisoner_field, "sealed_at")
+    condition = (Q() if everything else condition) & Q(**{f"{sealed}__isnull": True})
+    opened = opened_by_break_glass(user) if permission == BREAK_GLASS_PERMISSION else ()
+    if opened:
+        condition |= Q(**{f"{prisoner_field}__in": sorted(opened)})
+    return condition
+
+
+def scope(user, permission: str, queryset: QuerySet, *, facility_field: str = "facility",
+          prisoner_field: str | None = None) -> QuerySet:
     """Narrow `queryset` to the rows the user may see under `permission`."""
-    facilities = facilities_for(user, permission)
-    if facilities is ALL:
-        return queryset
-    if not facilities:
+    if not grants(user):
         return queryset.none()
-    return queryset.filter(**{f"{facility_field}__in": facilities})
+    condition = rows(user, permission, facility_field=facility_field,
+                     prisoner_field=prisoner_field)
+    return queryset if condition is None else queryset.filter(condition)

@@ -10,14 +10,16 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor_name = models.CharField(max_length=150, blank=True)
+    actor_name = models.CharField(max_length=150, blank=True, db_index=True)
     roles = models.CharField(max_length=300, blank=True)
     action = models.CharField(max_length=80, db_index=True)
     object_type = models.CharField(max_length=80, blank=True)
     object_id = models.CharField(max_length=64, blank=True, db_index=True)
     object_repr = models.CharField(max_length=200, blank=True)
     changes = models.JSONField(default=dict, blank=True)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True)  # the justification
+    # Who received disclosed data (EU Law Enforcement Directive art. 25).
+    recipients = models.TextField(blank=True)
     ip = models.CharField(max_length=45, blank=True)
     request_id = models.CharField(max_length=36, blank=True)
     via = models.CharField(max_length=20, blank=True)

@@ -56,8 +56,9 @@ class CellViewSet(ReadOnly):
 
     def get_queryset(self):
         cells = selectors.cell_list_visible_to(user=self.request.user).order_by("id")
+        visible = selectors.prisoner_list_visible_to(user=self.request.user)
         return cells.prefetch_related(
-            Prefetch("occupants", Prisoner.objects.filter(status=CustodyStatus.IN_CUSTODY)
+            Prefetch("occupants", visible.filter(status=CustodyStatus.IN_CUSTODY)
                      .only("id", "current_cell_id")))
 
 

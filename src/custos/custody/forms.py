@@ -76,6 +76,8 @@ class AdmitForm(forms.Form):
                                    widget=forms.Textarea(attrs={"rows": 2}))
     disability = forms.CharField(label=_("Disability or access need"), max_length=200,
                                  required=False)
+    group_affiliation = forms.CharField(label=_("Group affiliation"), max_length=200,
+                                        required=False)
 
     ADMISSION = ("commitment_order", "commitment_authority", "arrested_on", "arrest_place",
                  "visible_injuries", "ill_treatment_complaints", "property_inventory",
@@ -83,14 +85,13 @@ class AdmitForm(forms.Form):
                  "emergency_contact")
     IDENTITY = ("nationality", "languages", "interpreter_needed", "terrorism_related",
                 "returned_foreign_fighter", "sentence_start", "expected_release")
-    SENSITIVE = ("religion", "health_notes", "disability")
+    SENSITIVE = ("religion", "health_notes", "disability", "group_affiliation")
 
-    def __init__(self, *args, facilities, show_sensitive: bool, **kwargs):
+    def __init__(self, *args, facilities, hidden: frozenset[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = facilities
-        if not show_sensitive:
-            for name in self.SENSITIVE:
-                del self.fields[name]
+        for name in hidden:
+            del self.fields[name]
 
     def service_arguments(self, family: list[dict]) -> dict:
         data = self.cleaned_data
@@ -189,12 +190,13 @@ class PrisonerEditForm(forms.Form):
                                    widget=forms.Textarea(attrs={"rows": 2}))
     disability = forms.CharField(label=_("Disability or access need"), max_length=200,
                                  required=False)
+    group_affiliation = forms.CharField(label=_("Group affiliation"), max_length=200,
+                                        required=False)
 
-    def __init__(self, *args, show_sensitive: bool, **kwargs):
+    def __init__(self, *args, hidden: frozenset[str], **kwargs):
         super().__init__(*args, **kwargs)
-        if not show_sensitive:
-            for name in AdmitForm.SENSITIVE:
-                del self.fields[name]
+        for name in hidden:
+            del self.fields[name]
 
     def changes(self, prisoner) -> dict:
         """Only the fields the user changed, so a save never rewrites what they did not touch."""
@@ -208,3 +210,19 @@ class NameForm(forms.Form):
     script = forms.ChoiceField(label=_("Script"), choices=Script.choices)
     kind = forms.ChoiceField(label=_("Kind"), initial=NameKind.TRANSLITERATION, choices=[
         c for c in NameKind.choices if c[0] != NameKind.PRIMARY])
+
+
+class ExportForm(forms.Form):
+    """A disclosure: what, why and to whom (EU Law Enforcement Directive art. 25)."""
+
+    facility = forms.ModelChoiceField(queryset=None, label=_("Facility"), required=False,
+                                      empty_label=_("All facilities you can see"))
+    include_released = forms.BooleanField(label=_("Include released prisoners"), required=False)
+    reason = forms.CharField(label=_("Justification"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    recipients = forms.CharField(label=_("Recipients"), max_length=300,
+                                 help_text=_("Who will receive this list (names, offices)."))
+
+    def __init__(self, *args, facilities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities

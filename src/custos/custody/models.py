@@ -151,6 +151,7 @@ class Prisoner(TrackedModel):
     religion = models.CharField(_("religion"), max_length=100, blank=True)
     health_notes = models.TextField(_("health notes"), blank=True)
     disability = models.CharField(_("disability or access need"), max_length=200, blank=True)
+    group_affiliation = models.CharField(_("group affiliation"), max_length=200, blank=True)
 
     status = models.CharField(
         _("custody status"), max_length=12, choices=CustodyStatus.choices,
@@ -167,12 +168,16 @@ class Prisoner(TrackedModel):
     admitted_at = models.DateTimeField(_("admitted at"))
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
     release_reason = models.CharField(_("release reason"), max_length=200, blank=True)
-
-    SENSITIVE_FIELDS = ("religion", "health_notes", "disability")
+    # Havana Rule 19: a juvenile's file is sealed on release; only break-glass opens it.
+    sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["display_name"]
-        indexes = [models.Index(fields=["facility", "status"])]
+        indexes = [
+            models.Index(fields=["facility", "status"]),
+            # Every scoped list filters on sealed_at: an index keeps counts index-only.
+            models.Index(fields=["sealed_at", "facility"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.prison_number} {self.display_name}"

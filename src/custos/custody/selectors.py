@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
-from custos.access import policy
+from custos.access import policy, redaction
 
 from .models import (
     Cell,
@@ -83,15 +83,16 @@ def cell_list_visible_to(*, user) -> QuerySet[Cell]:
 
 
 def cells_with_occupants(*, user, unit: Unit) -> QuerySet[Cell]:
+    """A unit's cells; occupants only as far as the user may see them (caseloads)."""
     return cell_list_visible_to(user=user).filter(unit=unit).prefetch_related(
-        Prefetch("occupants", Prisoner.objects.filter(IN_CUSTODY).only(
+        Prefetch("occupants", prisoner_list_visible_to(user=user).filter(IN_CUSTODY).only(
             "id", "prison_number", "display_name", "current_cell_id", "sex", "legal_status",
             "date_of_birth"))
     )
 
 
 def prisoner_list_visible_to(*, user) -> QuerySet[Prisoner]:
-    return policy.scope(user, "custody.view", Prisoner.objects.all())
+    return policy.scope(user, "custody.view", Prisoner.objects.all(), prisoner_field="pk")
 
 
 SEARCH_LIMIT = 25
@@ -184,7 +185,8 @@ def _name_matches(user, keys: list[str], include_released: bool, facility: Facil
         return ranked
     low, high = key_range(keys[0])
     matches = policy.scope(user, "custody.view", NameKey.objects.filter(
-        key__gte=low, key__lt=high), facility_field="prisoner__facility")
+        key__gte=low, key__lt=high), facility_field="prisoner__facility",
+        prisoner_field="prisoner")
     ids = (matches.filter(_visible(include_released, facility, prefix="prisoner__"))
            .order_by("key", "rank", "prisoner_id").values_list("prisoner_id", flat=True))
     return list(dict.fromkeys(ids[:limit * 4]))[:limit]
@@ -211,6 +213,34 @@ def prisoner_file(*, user, prisoner_id: int) -> Prisoner:
     return prisoner
 
 
+EXPORT_FIELDS = ("prison_number", "display_name", "date_of_birth", "sex", "nationality",
+                 "legal_status", "terrorism_related", "sentence_start", "expected_release",
+                 "status", "facility__code", "current_cell__unit__code", "current_cell__number",
+                 "religion", "health_notes", "disability", "group_affiliation")
+
+
+def prisoner_export(*, user, facility: Facility | None, include_released: bool):
+    """(header, rows) of the visible prisoners, with the fields the user may not see removed.
+
+    Redaction is decided per facility, as a user may hold a role in one facility and not in
+    another.
+    """
+    prisoners = prisoner_list_visible_to(user=user)
+    if facility is not None:
+        prisoners = prisoners.filter(facility=facility)
+    if not include_released:
+        prisoners = prisoners.filter(IN_CUSTODY)
+    hidden_by_facility = {
+        f: redaction.hidden_fields(user, "custody.prisoner", facility_id=f)
+        for f in prisoners.values_list("facility", flat=True).distinct()
+    }
+    hidden_anywhere = frozenset().union(*hidden_by_facility.values()) if hidden_by_facility \
+        else frozenset(redaction.protected("custody.prisoner"))
+    header = [f for f in EXPORT_FIELDS if f not in hidden_anywhere]
+    rows = prisoners.order_by("prison_number").values_list(*header).iterator(chunk_size=2000)
+    return header, rows
+
+
 def keep_aparts_of(*, prisoner: Prisoner) -> QuerySet[KeepApart]:
     return KeepApart.objects.filter(
         Q(prisoner_a=prisoner) | Q(prisoner_b=prisoner)
@@ -225,7 +255,8 @@ def keep_apart_list_visible_to(*, user) -> QuerySet[KeepApart]:
 
 def placement_list_visible_to(*, user) -> QuerySet[Placement]:
     return policy.scope(user, "custody.view", Placement.objects.select_related(
-        "prisoner", "cell__unit", "authorised_by"), facility_field="prisoner__facility")
+        "prisoner", "cell__unit", "authorised_by"), facility_field="prisoner__facility",
+        prisoner_field="prisoner")
 
 
 def cells_for_placement(*, user, prisoner: Prisoner) -> QuerySet[Cell]:

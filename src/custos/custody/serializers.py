@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from custos.access import policy
+from custos.access import redaction
 
 from .models import (
     AdmissionRecord,
@@ -88,15 +88,13 @@ class AdmissionSerializer(serializers.ModelSerializer):
 
 
 class RedactingSerializer(serializers.ModelSerializer):
-    """Removes `Prisoner.SENSITIVE_FIELDS` unless the user may see them where the prisoner is."""
+    """Drops the fields `access.redaction` hides from this user for this prisoner."""
 
     def to_representation(self, instance):
-        data = super().to_representation(instance)
-        user = self.context["request"].user
-        if not policy.can(user, "custody.view_sensitive", facility_id=instance.facility_id):
-            for name in Prisoner.SENSITIVE_FIELDS:
-                data.pop(name, None)
-        return data
+        hidden = redaction.hidden_fields(self.context["request"].user, "custody.prisoner",
+                                         facility_id=instance.facility_id,
+                                         prisoner_id=instance.pk)
+        return redaction.redact(super().to_representation(instance), hidden)
 
 
 PRISONER_FIELDS = [
@@ -104,7 +102,7 @@ PRISONER_FIELDS = [
     "interpreter_needed", "legal_status", "terrorism_related", "returned_foreign_fighter",
     "categories", "sentence_start", "expected_release", "status", "facility", "current_cell",
     "admitted_at", "released_at", "release_reason", "religion", "health_notes", "disability",
-    "version",
+    "group_affiliation", "version",
 ]
 
 
@@ -155,6 +153,7 @@ class PrisonerAdmitSerializer(serializers.Serializer):
     religion = serializers.CharField(max_length=100, required=False, allow_blank=True)
     health_notes = serializers.CharField(required=False, allow_blank=True)
     disability = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    group_affiliation = serializers.CharField(max_length=200, required=False, allow_blank=True)
     admitted_at = serializers.DateTimeField(required=False)
     admission = AdmissionSerializer()
     family = FamilySerializer(many=True, required=False)
@@ -179,6 +178,7 @@ class PrisonerUpdateSerializer(serializers.Serializer):
     religion = serializers.CharField(max_length=100, required=False, allow_blank=True)
     health_notes = serializers.CharField(required=False, allow_blank=True)
     disability = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    group_affiliation = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class ReleaseSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from custos.access import policy
+from custos.access import policy, redaction
 from custos.audit import trail
 from custos.core.concurrency import save_versioned
 from custos.core.errors import InvalidInput, RuleViolation
@@ -130,7 +130,7 @@ def placement_create(
     cell = Cell.objects.select_for_update().select_related("unit__facility").get(pk=cell.pk)
     prisoner = Prisoner.objects.select_for_update().get(pk=prisoner.pk)
     policy.require(acting_user, "custody.place", facility_id=prisoner.facility_id,
-                   target=str(prisoner.pk))
+                   prisoner_id=prisoner.pk, target=str(prisoner.pk))
     policy.require(acting_user, "custody.place", facility_id=cell.unit.facility_id)
     if not reason.strip():
         raise InvalidInput(_("Give the reason for this placement."), field="reason")
@@ -193,7 +193,7 @@ ADMISSION_FIELDS = (
 EDITABLE_FIELDS = (
     "date_of_birth", "sex", "nationality", "languages", "interpreter_needed", "legal_status",
     "terrorism_related", "returned_foreign_fighter", "sentence_start", "expected_release",
-    "religion", "health_notes", "disability",
+    "religion", "health_notes", "disability", "group_affiliation",
 )
 
 
@@ -267,6 +267,9 @@ def prisoner_admit(
     if unknown:
         raise InvalidInput(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))},
                            field=sorted(unknown)[0])
+    redaction.require_fields(acting_user, "custody.prisoner",
+                             [name for name, value in identity.items() if value],
+                             facility_id=facility.pk)
     prison_number = (prison_number or "").strip()
     if not prison_number:
         raise InvalidInput(_("The prison number is required."), field="prison_number")
@@ -343,14 +346,13 @@ def prisoner_update(*, acting_user, prisoner: Prisoner, expected_version: int,
                     changes: Mapping) -> Prisoner:
     """Change identity, legal or sentence details; refused if someone saved in between."""
     policy.require(acting_user, "custody.edit", facility_id=prisoner.facility_id,
-                   target=str(prisoner.pk))
+                   prisoner_id=prisoner.pk, target=str(prisoner.pk))
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput(_("This field cannot be changed here: %(f)s")
                            % {"f": ", ".join(sorted(unknown))}, field=sorted(unknown)[0])
-    sensitive = set(changes) & set(Prisoner.SENSITIVE_FIELDS)
-    if sensitive:
-        policy.require(acting_user, "custody.view_sensitive", facility_id=prisoner.facility_id)
+    redaction.require_fields(acting_user, "custody.prisoner", changes,
+                             facility_id=prisoner.facility_id, prisoner_id=prisoner.pk)
     merged = {f: getattr(prisoner, f) for f in EDITABLE_FIELDS} | dict(changes)
     _validate_identity(merged, today=timezone.localdate())
     before = {f: getattr(prisoner, f) for f in changes}
@@ -369,7 +371,7 @@ def prisoner_name_add(*, acting_user, prisoner: Prisoner, full_name: str, script
                       kind: str) -> PrisonerName:
     """Record another way of writing the prisoner's name; search finds them by it at once."""
     policy.require(acting_user, "custody.edit", facility_id=prisoner.facility_id,
-                   target=str(prisoner.pk))
+                   prisoner_id=prisoner.pk, target=str(prisoner.pk))
     if kind == NameKind.PRIMARY:
         raise InvalidInput(_("A prisoner has one primary name; add this one as another kind."),
                            field="kind")
@@ -391,7 +393,7 @@ def prisoner_release(*, acting_user, prisoner: Prisoner, released_at: datetime, 
                      expected_version: int | None) -> Prisoner:
     """Release: the open placement ends at the release time; the file stays."""
     policy.require(acting_user, "custody.release", facility_id=prisoner.facility_id,
-                   target=str(prisoner.pk))
+                   prisoner_id=prisoner.pk, target=str(prisoner.pk))
     prisoner = Prisoner.objects.select_for_update().get(pk=prisoner.pk)
     if prisoner.status != CustodyStatus.IN_CUSTODY:
         raise InvalidInput(_("%(who)s has already been released.") % {"who": prisoner},
@@ -415,10 +417,15 @@ def prisoner_release(*, acting_user, prisoner: Prisoner, released_at: datetime, 
     prisoner.released_at = released_at
     prisoner.release_reason = reason.strip()
     prisoner.current_cell = None
+    # Havana Rule 19: a juvenile's file is sealed on release.
+    juvenile = prisoner.is_juvenile(prisoner.admitted_at.date()) or prisoner.is_juvenile(
+        released_at.date())
+    prisoner.sealed_at = released_at if juvenile else None
     save_versioned(prisoner, acting_user=acting_user, expected_version=expected_version,
-                   fields=["status", "released_at", "release_reason", "current_cell"])
+                   fields=["status", "released_at", "release_reason", "current_cell",
+                           "sealed_at"])
     trail.record(acting_user, "prisoner.release", prisoner, reason=prisoner.release_reason,
-                 changes={"released_at": released_at.isoformat()})
+                 changes={"released_at": released_at.isoformat(), "sealed": juvenile})
     return prisoner
 
 
@@ -430,10 +437,9 @@ def keep_apart_create(*, acting_user, prisoner_a: Prisoner, prisoner_b: Prisoner
                       level: str = KeepApartLevel.UNIT, details: str = "",
                       expires_on: date | None = None) -> KeepApart:
     """Record that two prisoners must not share a cell, a landing or a unit."""
-    policy.require(acting_user, "custody.keep_apart", facility_id=prisoner_a.facility_id,
-                   target=str(prisoner_a.pk))
-    policy.require(acting_user, "custody.keep_apart", facility_id=prisoner_b.facility_id,
-                   target=str(prisoner_b.pk))
+    for prisoner in (prisoner_a, prisoner_b):
+        policy.require(acting_user, "custody.keep_apart", facility_id=prisoner.facility_id,
+                       prisoner_id=prisoner.pk, target=str(prisoner.pk))
     if prisoner_a.pk == prisoner_b.pk:
         raise InvalidInput(_("A keep-apart order needs two different prisoners."),
                            field="prisoner_b")

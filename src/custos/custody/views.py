@@ -9,9 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from custos.access import policy
+from custos.access import policy, redaction
+from custos.access import selectors as access_selectors
 from custos.audit import trail
 from custos.core.errors import DomainError
+from custos.core.exports import csv_response
 
 from . import forms, selectors, services
 
@@ -60,16 +62,18 @@ def prisoner_search(request):
 def prisoner_detail(request, pk):
     prisoner = selectors.prisoner_file(user=request.user, prisoner_id=pk)
     trail.record(request.user, "prisoner.view", prisoner)
-    show_sensitive = policy.can(request.user, "custody.view_sensitive",
-                                facility_id=prisoner.facility_id)
+    hidden = redaction.hidden_fields(request.user, "custody.prisoner",
+                                     facility_id=prisoner.facility_id, prisoner_id=prisoner.pk)
     keep_aparts = selectors.keep_aparts_of(prisoner=prisoner)
     today = timezone.localdate()
+    opened = access_selectors.break_glass_of(user=request.user, prisoner=prisoner)
     return render(request, "custody/prisoner.html", {
-        "prisoner": prisoner, "show_sensitive": show_sensitive, "today": today,
+        "prisoner": prisoner, "hidden": hidden, "today": today, "break_glass": opened,
+        "allocations": access_selectors.allocations_of(prisoner=prisoner),
         "names": list(prisoner.names.all()), "placements": list(prisoner.placements.all()),
         "keep_aparts": [(k, k.is_active(today)) for k in keep_aparts],
         "may": {p: policy.can(request.user, f"custody.{p}", facility_id=prisoner.facility_id)
-                for p in ("place", "keep_apart", "release", "edit")},
+                for p in ("place", "keep_apart", "release", "edit", "allocate")},
     })
 
 
@@ -78,9 +82,8 @@ def prisoner_admit(request):
     facilities = policy.scope(request.user, "custody.admit",
                               selectors.facility_list_visible_to(user=request.user),
                               facility_field="pk")
-    show_sensitive = policy.can(request.user, "custody.view_sensitive")
-    form = forms.AdmitForm(request.POST or None, facilities=facilities,
-                           show_sensitive=show_sensitive,
+    hidden = redaction.hidden_fields(request.user, "custody.prisoner")
+    form = forms.AdmitForm(request.POST or None, facilities=facilities, hidden=hidden,
                            initial={"admitted_at": timezone.localtime().replace(second=0,
                                                                                microsecond=0)})
     family = forms.FamilyFormSet(request.POST or None, prefix="family")
@@ -95,6 +98,24 @@ def prisoner_admit(request):
             messages.success(request, _("%(who)s has been admitted.") % {"who": prisoner})
             return redirect("custody:prisoner", pk=prisoner.pk)
     return render(request, "custody/admit.html", {"form": form, "family": family})
+
+
+@require_http_methods(["GET", "POST"])
+def prisoner_export(request):
+    """CSV of visible prisoners; every export logs its justification and recipients."""
+    facilities = selectors.facility_list_visible_to(user=request.user)
+    form = forms.ExportForm(request.POST or None, facilities=facilities)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        header, rows = selectors.prisoner_export(
+            user=request.user, facility=data["facility"],
+            include_released=data["include_released"])
+        trail.record(request.user, "prisoner.export", object_type="custody.prisoner",
+                     object_repr=str(data["facility"] or _("all visible facilities"))[:200],
+                     reason=data["reason"], recipients=data["recipients"],
+                     changes={"fields": header, "include_released": data["include_released"]})
+        return csv_response("prisoners.csv", header, rows)
+    return render(request, "custody/export.html", {"form": form})
 
 
 def _prisoner_for(request, pk, permission):
@@ -181,10 +202,10 @@ def keep_apart_close(request, pk):
 @require_http_methods(["GET", "POST"])
 def prisoner_edit(request, pk):
     prisoner = _prisoner_for(request, pk, "custody.edit")
-    show_sensitive = policy.can(request.user, "custody.view_sensitive",
-                                facility_id=prisoner.facility_id)
+    hidden = redaction.hidden_fields(request.user, "custody.prisoner",
+                                     facility_id=prisoner.facility_id, prisoner_id=prisoner.pk)
     initial = {name: getattr(prisoner, name) for name in services.EDITABLE_FIELDS}
-    form = forms.PrisonerEditForm(request.POST or None, show_sensitive=show_sensitive,
+    form = forms.PrisonerEditForm(request.POST or None, hidden=hidden,
                                   initial={**initial, "version": prisoner.version})
     if request.method == "POST" and form.is_valid():
         try:

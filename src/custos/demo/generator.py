@@ -19,6 +19,7 @@ from functools import lru_cache
 from django.db import transaction
 from django.utils import timezone
 
+from custos.access.models import Allocation
 from custos.audit import trail
 from custos.custody.models import (
     AdmissionRecord,
@@ -92,9 +93,10 @@ def _keys(names: tuple[str, ...]) -> dict[str, int]:
 
 
 class DemoSystem:
-    def __init__(self, *, seed: int, actor, today: date | None = None):
+    def __init__(self, *, seed: int, actor, caseload=(), today: date | None = None):
         self.rng = random.Random(seed)
         self.actor = actor
+        self.caseload = list(caseload)  # staff who get a caseload in every facility
         self.today = today or timezone.localdate()
         self.now = timezone.now()
 
@@ -163,6 +165,7 @@ class DemoSystem:
             self._place(drafts, cells)
             self._write_prisoners(facility, drafts)
             self._keep_aparts(drafts)
+            self._allocate(drafts)
             trail.record(self.actor, "demo.seed", facility,
                          changes={"prisoners": len(drafts), "country": profile.iso2})
         return facility
@@ -245,8 +248,9 @@ class DemoSystem:
                 pk, d.number, d.names[0][0], d.dob, d.sex, facility.country, languages, False,
                 "remand" if d.remand else "convicted", d.terrorism,
                 d.terrorism and rng.random() < 0.15, sentence_start, expected,
-                rng.choice(("", "Islam", "Christianity", "")), "", "", "in_custody",
-                facility.pk, d.cell.pk, d.admitted, None, "", *stamp))
+                rng.choice(("", "Islam", "Christianity", "")), "", "",
+                f"Synthetic group {rng.randint(1, 6)}" if d.terrorism else "", "in_custody",
+                facility.pk, d.cell.pk, d.admitted, None, "", None, *stamp))
             for full, script, kind in d.names:
                 names.append((pk, full, script, kind, *stamp))
             for key, rank in _keys(tuple(n[0] for n in d.names)).items():
@@ -276,8 +280,9 @@ class DemoSystem:
             "id", "prison_number", "display_name", "date_of_birth", "sex", "nationality",
             "languages", "interpreter_needed", "legal_status", "terrorism_related",
             "returned_foreign_fighter", "sentence_start", "expected_release", "religion",
-            "health_notes", "disability", "status", "facility", "current_cell", "admitted_at",
-            "released_at", "release_reason", *tracked), prisoners)
+            "health_notes", "disability", "group_affiliation", "status", "facility",
+            "current_cell", "admitted_at", "released_at", "release_reason", "sealed_at",
+            *tracked), prisoners)
         bulk.reset_sequences(Prisoner)
         bulk.insert(PrisonerName, ("prisoner", "full_name", "script", "kind", *tracked), names)
         bulk.insert(NameKey, ("prisoner", "key", "rank"), keys)
@@ -294,6 +299,15 @@ class DemoSystem:
         bulk.insert(Placement, ("prisoner", "cell", "started_at", "ended_at", "reason",
                                 "authorised_by", "overcrowding_override", "override_reason",
                                 *tracked), placements)
+
+    def _allocate(self, drafts: list[Draft]) -> None:
+        """A caseload of up to 40 prisoners a facility for each case manager and provider."""
+        picked = self.rng.sample(drafts, min(len(drafts), 40 * len(self.caseload)))
+        rows = [(d.extra["pk"], staff.pk, self.now, None, "Demo caseload", self.actor.pk)
+                for index, staff in enumerate(self.caseload)
+                for d in picked[index::len(self.caseload)]]
+        bulk.insert(Allocation, ("prisoner", "user", "started_at", "ended_at", "reason",
+                                 "allocated_by"), rows)
 
     def _keep_aparts(self, drafts: list[Draft]) -> None:
         """Co-defendants and rivals among the terrorism-related, each pair in separate units."""

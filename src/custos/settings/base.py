@@ -1,5 +1,7 @@
 """Settings shared by every environment. Secrets come from the environment only."""
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -16,6 +18,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -30,23 +36,27 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "custos.accounts.middleware.TwoFactorMiddleware",  # after OTPMiddleware
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "custos.audit.middleware.RequestContextMiddleware",
     "custos.audit.denials.DenialMiddleware",
     "custos.access.middleware.AccessPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "custos.urls"
 WSGI_APPLICATION = "custos.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "custody:dashboard"
+LOGIN_REDIRECT_URL = "access:home"
 LOGOUT_REDIRECT_URL = "login"
 
 TEMPLATES = [
@@ -107,7 +117,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 
-SESSION_COOKIE_AGE = 30 * 60
+# The Ed25519 key that signs audit anchors (`custos audit anchor`), if not given in
+# CUSTOS_AUDIT_SIGNING_KEY; generated here on first use in development only.
+AUDIT_SIGNING_KEY_FILE = DATA_DIR / "audit_signing_key.pem"
+
+# Idle time-out: every request renews the session, so this is the time since the last one.
+SESSION_COOKIE_AGE = int(os.environ.get("CUSTOS_SESSION_IDLE_MINUTES", "30")) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -115,6 +130,45 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- accounts: two-factor, lock-out (see custos.accounts) ---
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Roles that must pass a TOTP step after the password (custos.accounts.middleware).
+CUSTOS_TWO_FACTOR_ROLES = ("director", "security", "analyst", "auditor", "admin")
+# Only the test settings turn this off (so tests may use `force_login`); `check --deploy`
+# warns when it is off.
+CUSTOS_REQUIRE_TWO_FACTOR = True
+# Audit API token use (at most once per token per hour); off only in the test settings.
+CUSTOS_AUDIT_TOKEN_USE = True
+OTP_TOTP_ISSUER = "Custos"
+# Lock a username out after 5 failed sign-ins, from any address, for 30 minutes. Not by
+# address: staff of a prison share one, and one person's typing would lock out them all.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CUSTOS_LOCKOUT_MINUTES", "30")))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock-out ends on time
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "custos.accounts.views.locked_out"  # our login page, with the reason
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail (custos.accounts.signals)
+# axes.W006 asks for lock-out by address too: refused deliberately, see above.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# --- Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere ---
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -23,3 +23,13 @@ SECURE_SSL_REDIRECT = os.environ.get("CUSTOS_SSL_REDIRECT", "1") == "1"
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_NAME = "__Host-custos_session"  # __Host-: HTTPS only, this host only, path /
+CSRF_COOKIE_NAME = "__Host-custos_csrf"
+LANGUAGE_COOKIE_SECURE = True
+# Origins allowed to POST (behind a proxy that changes the host or scheme), comma-separated,
+# e.g. "https://custos.example.org".
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CUSTOS_CSRF_TRUSTED_ORIGINS", "").split(",")
+                        if o]
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
+if os.environ.get("CUSTOS_BEHIND_TLS_PROXY") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -33,8 +34,9 @@ class Command(BaseCommand):
         if connection.vendor == "sqlite" and not connection.in_atomic_block:
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA synchronous=OFF")
-        users = self._users(password)
-        system = DemoSystem(seed=seed, actor=users[Role.DIRECTOR])
+        users = self._users(password, seed)
+        system = DemoSystem(seed=seed, actor=users[Role.DIRECTOR],
+                            caseload=[users[Role.CASE_MANAGER], users[Role.PROVIDER]])
         per_facility = [prisoners // facilities + (1 if i < prisoners % facilities else 0)
                         for i in range(facilities)]
         made = 0
@@ -53,7 +55,13 @@ class Command(BaseCommand):
         self.stdout.write("Logins (password as given): " + ", ".join(r.value for r in Role))
 
     @transaction.atomic
-    def _users(self, password: str) -> dict[str, User]:
+    def _users(self, password: str, seed: int) -> dict[str, User]:
+        """One user per role; privileged ones get a TOTP device whose key is
+        `twofactor.demo_key(username, seed)` (`custos demo_totp USERNAME` prints its code)."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from custos.accounts import twofactor
+
         users = {}
         hashed = make_password(password)  # once: hashing is deliberately slow
         for role in Role:
@@ -63,5 +71,8 @@ class Command(BaseCommand):
                 user.password = hashed
                 user.save(update_fields=["password"])
             RoleAssignment.objects.get_or_create(user=user, role=role.value, facility=None)
+            if role.value in settings.CUSTOS_TWO_FACTOR_ROLES:
+                TOTPDevice.objects.get_or_create(user=user, defaults={
+                    "name": "demo", "key": twofactor.demo_key(user.username, seed)})
             users[role.value] = user
         return users
