@@ -33,3 +33,12 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CUSTOS_CSRF_TRUSTED_ORIGINS",
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
 if os.environ.get("CUSTOS_BEHIND_TLS_PROXY") == "1":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Custos serves its collected static files itself: no CDN, no extra web-server rule.
+MIDDLEWARE = [*MIDDLEWARE]  # noqa: F405
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "whitenoise.middleware.WhiteNoiseMiddleware")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
