@@ -27,7 +27,36 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class AdmitForm(forms.Form):
+class IdentityFields(forms.Form):
+    """Identity, legal and sentence details, shared by admission and editing."""
+
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    nationality = forms.CharField(label=_("Nationality (ISO code)"), max_length=2, required=False)
+    languages = forms.CharField(label=_("Languages"), max_length=100, required=False)
+    interpreter_needed = forms.BooleanField(label=_("Needs an interpreter"), required=False)
+    legal_status = forms.ChoiceField(label=_("Legal status"), choices=LegalStatus.choices)
+    terrorism_related = forms.BooleanField(label=_("Terrorism-related offence"), required=False)
+    returned_foreign_fighter = forms.BooleanField(
+        label=_("Returned foreign terrorist fighter"), required=False)
+    sentence_start = forms.DateField(label=_("Sentence start"), required=False, widget=DateInput)
+    expected_release = forms.DateField(label=_("Expected release"), required=False,
+                                       widget=DateInput)
+    religion = forms.CharField(label=_("Religion"), max_length=100, required=False)
+    health_notes = forms.CharField(label=_("Health notes"), required=False,
+                                   widget=forms.Textarea(attrs={"rows": 2}))
+    disability = forms.CharField(label=_("Disability or access need"), max_length=200,
+                                 required=False)
+    group_affiliation = forms.CharField(label=_("Group affiliation"), max_length=200,
+                                        required=False)
+
+    def __init__(self, *args, hidden: frozenset[str] = frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in hidden:  # fields the user may not see are neither shown nor changed
+            del self.fields[name]
+
+
+class AdmitForm(IdentityFields):
     facility = forms.ModelChoiceField(queryset=None, label=_("Facility"))
     prison_number = forms.CharField(label=_("Prison number"), max_length=30)
     name = forms.CharField(label=_("Full name, as written on the commitment order"),
@@ -38,19 +67,7 @@ class AdmitForm(forms.Form):
     other_name_script = forms.ChoiceField(label=_("Script"), choices=Script.choices,
                                           initial=Script.ARABIC)
     alias = forms.CharField(label=_("Alias or also known as"), max_length=300, required=False)
-    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
-    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
-    nationality = forms.CharField(label=_("Nationality (ISO code)"), max_length=2, required=False)
-    languages = forms.CharField(label=_("Languages"), max_length=100, required=False)
-    interpreter_needed = forms.BooleanField(label=_("Needs an interpreter"), required=False)
-    legal_status = forms.ChoiceField(label=_("Legal status"), choices=LegalStatus.choices)
     offence = forms.CharField(label=_("Offence"), max_length=300, required=False)
-    terrorism_related = forms.BooleanField(label=_("Terrorism-related offence"), required=False)
-    returned_foreign_fighter = forms.BooleanField(
-        label=_("Returned foreign terrorist fighter"), required=False)
-    sentence_start = forms.DateField(label=_("Sentence start"), required=False, widget=DateInput)
-    expected_release = forms.DateField(label=_("Expected release"), required=False,
-                                       widget=DateInput)
     admitted_at = forms.DateTimeField(label=_("Day and hour of admission"),
                                       widget=DateTimeInput)
     commitment_order = forms.CharField(label=_("Commitment order reference"), max_length=100)
@@ -71,27 +88,25 @@ class AdmitForm(forms.Form):
                                           required=False)
     emergency_contact = forms.CharField(label=_("Emergency contact"), max_length=300,
                                         required=False)
-    religion = forms.CharField(label=_("Religion"), max_length=100, required=False)
-    health_notes = forms.CharField(label=_("Health notes"), required=False,
-                                   widget=forms.Textarea(attrs={"rows": 2}))
-    disability = forms.CharField(label=_("Disability or access need"), max_length=200,
-                                 required=False)
-    group_affiliation = forms.CharField(label=_("Group affiliation"), max_length=200,
-                                        required=False)
 
+    field_order = (
+        "facility", "prison_number", "name", "name_script", "other_name", "other_name_script",
+        "alias", "date_of_birth", "sex", "nationality", "languages", "interpreter_needed",
+        "legal_status", "offence", "terrorism_related", "returned_foreign_fighter",
+        "sentence_start", "expected_release", "admitted_at",
+    )
     ADMISSION = ("commitment_order", "commitment_authority", "arrested_on", "arrest_place",
                  "visible_injuries", "ill_treatment_complaints", "property_inventory",
                  "next_of_kin_name", "next_of_kin_relationship", "next_of_kin_contact",
                  "emergency_contact")
+    # Identity fields passed through as they are (those hidden from the user are absent).
     IDENTITY = ("nationality", "languages", "interpreter_needed", "terrorism_related",
-                "returned_foreign_fighter", "sentence_start", "expected_release")
-    SENSITIVE = ("religion", "health_notes", "disability", "group_affiliation")
+                "returned_foreign_fighter", "sentence_start", "expected_release", "religion",
+                "health_notes", "disability", "group_affiliation")
 
-    def __init__(self, *args, facilities, hidden: frozenset[str], **kwargs):
+    def __init__(self, *args, facilities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = facilities
-        for name in hidden:
-            del self.fields[name]
 
     def service_arguments(self, family: list[dict]) -> dict:
         data = self.cleaned_data
@@ -101,8 +116,7 @@ class AdmitForm(forms.Form):
                           "kind": "transliteration"})
         if data["alias"]:
             names.append({"full_name": data["alias"], "script": Script.LATIN, "kind": "alias"})
-        identity = {k: data[k] for k in self.IDENTITY}
-        identity.update({k: data[k] for k in self.SENSITIVE if k in data})
+        identity = {k: data[k] for k in self.IDENTITY if k in data}
         offences = [{"description": data["offence"],
                      "terrorism_related": data["terrorism_related"]}] if data["offence"] else []
         return dict(
@@ -169,34 +183,10 @@ class ReleaseForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class PrisonerEditForm(forms.Form):
+class PrisonerEditForm(IdentityFields):
     """Identity, legal and sentence details. Sensitive fields only for those who may see them."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
-    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
-    nationality = forms.CharField(label=_("Nationality (ISO code)"), max_length=2, required=False)
-    languages = forms.CharField(label=_("Languages"), max_length=100, required=False)
-    interpreter_needed = forms.BooleanField(label=_("Needs an interpreter"), required=False)
-    legal_status = forms.ChoiceField(label=_("Legal status"), choices=LegalStatus.choices)
-    terrorism_related = forms.BooleanField(label=_("Terrorism-related offence"), required=False)
-    returned_foreign_fighter = forms.BooleanField(
-        label=_("Returned foreign terrorist fighter"), required=False)
-    sentence_start = forms.DateField(label=_("Sentence start"), required=False, widget=DateInput)
-    expected_release = forms.DateField(label=_("Expected release"), required=False,
-                                       widget=DateInput)
-    religion = forms.CharField(label=_("Religion"), max_length=100, required=False)
-    health_notes = forms.CharField(label=_("Health notes"), required=False,
-                                   widget=forms.Textarea(attrs={"rows": 2}))
-    disability = forms.CharField(label=_("Disability or access need"), max_length=200,
-                                 required=False)
-    group_affiliation = forms.CharField(label=_("Group affiliation"), max_length=200,
-                                        required=False)
-
-    def __init__(self, *args, hidden: frozenset[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in hidden:
-            del self.fields[name]
 
     def changes(self, prisoner) -> dict:
         """Only the fields the user changed, so a save never rewrites what they did not touch."""
