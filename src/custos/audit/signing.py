@@ -48,12 +48,12 @@ def parse_private_key(text: str | bytes) -> Ed25519PrivateKey:
         try:
             raw = base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError) as error:
-            raise SigningKeyError("The audit signing key is neither PEM nor base64.") from error
+            raise SigningKeyError(_("The audit signing key is neither PEM nor base64.")) from error
         if len(raw) != 32:
-            raise SigningKeyError("A raw Ed25519 private key is 32 bytes (base64-encoded).")
+            raise SigningKeyError(_("A raw Ed25519 private key is 32 bytes (base64-encoded)."))
         key = Ed25519PrivateKey.from_private_bytes(raw)
     if not isinstance(key, Ed25519PrivateKey):
-        raise SigningKeyError("The audit signing key must be an Ed25519 key.")
+        raise SigningKeyError(_("The audit signing key must be an Ed25519 key."))
     return key
 
 
@@ -67,9 +67,9 @@ def parse_public_key(text: str | bytes) -> Ed25519PublicKey:
             key = Ed25519PublicKey.from_public_bytes(base64.b64decode(data, validate=True))
         except (binascii.Error, ValueError) as error:
             raise SigningKeyError(
-                "The public key is neither PEM nor 32 bytes of base64.") from error
+                _("The public key is neither PEM nor 32 bytes of base64.")) from error
     if not isinstance(key, Ed25519PublicKey):
-        raise SigningKeyError("The public key must be an Ed25519 key.")
+        raise SigningKeyError(_("The public key must be an Ed25519 key."))
     return key
 
 

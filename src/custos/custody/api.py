@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -66,7 +67,8 @@ API_SEARCH_LIMIT = 500
 
 
 class PrisonerFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="name or prison number, any script")
+    q = django_filters.CharFilter(method="search",
+                                  label=gettext_lazy("name or prison number, any script"))
     unit = django_filters.NumberFilter(field_name="current_cell__unit")
 
     class Meta:

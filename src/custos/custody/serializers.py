@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from custos.access import redaction
@@ -200,7 +201,7 @@ class PlacementCreateSerializer(serializers.Serializer):
     cell = serializers.PrimaryKeyRelatedField(queryset=Cell.objects.none())
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
     version = serializers.IntegerField(min_value=1, required=False,
-                                       help_text="The prisoner's version you last saw.")
+                                       help_text=_("The prisoner's version you last saw."))
     overcrowding_override = serializers.BooleanField(required=False, default=False)
     override_reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
