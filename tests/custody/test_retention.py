@@ -2,14 +2,24 @@
 
 from datetime import timedelta
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from custos.audit.models import AuditEntry
+from custos.core.models import RetentionRule
 from custos.custody import retention
 from custos.custody.models import FamilyMember, Prisoner
 
 from ..factories import PrisonerFactory
+
+
+@pytest.fixture(autouse=True)
+def rules(db):
+    """The shipped defaults (a flush of transactional tests may have emptied the table)."""
+    for category, days, action in (("prisoner", 3650, "review"), ("contact", 730, "erase")):
+        RetentionRule.objects.update_or_create(category=category, defaults={
+            "retention_days": days, "action": action})
 
 
 def released_long_ago(facility, years: int) -> Prisoner:

@@ -36,6 +36,7 @@ def allocation_create(*, acting_user, prisoner, staff, reason: str = "") -> Allo
                                            allocated_by=acting_user)
     trail.record(acting_user, "allocation.create", allocation, reason=allocation.reason,
                  changes={"staff": staff.get_username(), "prisoner": prisoner.pk})
+    policy.forget(staff)
     return allocation
 
 
@@ -46,6 +47,7 @@ def allocation_end(*, acting_user, allocation: Allocation, reason: str) -> Alloc
         raise InvalidInput(_("This allocation has already ended."), field="allocation")
     allocation.ended_at = timezone.now()
     allocation.save(update_fields=["ended_at"])
+    policy.forget(allocation.user)
     trail.record(acting_user, "allocation.end", allocation, reason=reason.strip(),
                  changes={"staff": allocation.user.get_username()})
     return allocation
@@ -75,4 +77,5 @@ def break_glass_open(*, acting_user, prisoner, reason: str) -> BreakGlass:
     trail.record(acting_user, "access.break_glass", object_type="custody.prisoner",
                  object_id=str(prisoner.pk), object_repr=prisoner.prison_number, reason=reason,
                  changes={"until": opening.ended_at.isoformat()})
+    policy.forget(acting_user)
     return opening

@@ -52,9 +52,11 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
                          object_type="" if token else "accounts.apitoken",
                          changes={"reason": refusal})
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
-        # One conditional UPDATE: of concurrent first requests in an hour, one audits.
-        due = ApiToken.objects.filter(pk=token.pk).filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - AUDIT_EVERY))
-        if due.update(last_used_at=now) and getattr(settings, "CUSTOS_AUDIT_TOKEN_USE", True):
-            trail.record(token.user, "token.use", token, via="api")
+        if token.last_used_at is None or token.last_used_at <= now - AUDIT_EVERY:
+            # One conditional UPDATE: of concurrent first requests in an hour, one audits.
+            due = ApiToken.objects.filter(pk=token.pk).filter(
+                Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - AUDIT_EVERY))
+            if due.update(last_used_at=now) and getattr(settings, "CUSTOS_AUDIT_TOKEN_USE",
+                                                        True):
+                trail.record(token.user, "token.use", token, via="api")
         return token.user, token
