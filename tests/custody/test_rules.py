@@ -5,9 +5,10 @@ from datetime import date
 
 import pytest
 
-from custos.custody import rules, services
+from custos.custody import rules
 from custos.custody.models import Prisoner
 from custos.custody.rules import KeepApartOrder, Located, Person, Place, placement_violations
+from custos.custody.services import placements
 
 CELL, OTHER_CELL, FAR_CELL = 1, 2, 3
 UNIT, OTHER_UNIT = 10, 20
@@ -219,8 +220,8 @@ def _prisoner(number: str, dob: date) -> Prisoner:
 ])
 def test_rule_11_age_boundary_through_the_rule_input(day, refused):
     # given an adult in the cell and a young man whose 18th birthday is 20 May 2024
-    young = services.person_fact(_prisoner("Y1", date(2006, 5, 20)), day)
-    adult = services.person_fact(_prisoner("A1", date(1980, 1, 1)), day)
+    young = placements.person_fact(_prisoner("Y1", date(2006, 5, 20)), day)
+    adult = placements.person_fact(_prisoner("A1", date(1980, 1, 1)), day)
     # when the placement is checked on `day`
     found = placement_violations(prisoner=young, place=place(), others_in_unit=[at(adult)])
     # then it is refused only while he is a juvenile

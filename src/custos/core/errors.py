@@ -52,3 +52,11 @@ class RuleViolation(DomainError):
 class InvalidTransition(DomainError):
     status = 409
     code = "invalid_transition"
+
+
+def check_choice(value, choices, field: str) -> None:
+    """Refuse a value that is not one of a TextChoices' values, naming the field."""
+    from django.utils.translation import gettext as _
+
+    if value not in choices.values:
+        raise InvalidInput(_("“%(value)s” is not a valid choice.") % {"value": value}, field=field)

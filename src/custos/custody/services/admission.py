@@ -1,4 +1,4 @@
-"""Every write to the custody record: one function, one transaction, checked and audited."""
+"""Admission (the Mandela Rule 7 record), changes to the file, and release."""
 
 from __future__ import annotations
 
@@ -6,25 +6,20 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custos.access import policy, redaction
 from custos.audit import trail
 from custos.core.concurrency import save_versioned
-from custos.core.errors import InvalidInput, RuleViolation
+from custos.core.errors import InvalidInput, check_choice
 
-from . import rules
-from .models import (
+from ..models import (
     AdmissionRecord,
     Cell,
     CustodyStatus,
     Facility,
     FamilyMember,
-    KeepApart,
-    KeepApartLevel,
-    KeepApartReason,
     LegalStatus,
     NameKey,
     NameKind,
@@ -35,153 +30,8 @@ from .models import (
     Script,
     Sex,
 )
-from .names import prisoner_keys
-
-# --- facts for the placement rules ---------------------------------------------------------
-
-
-def person_fact(prisoner: Prisoner, on: date) -> rules.Person:
-    return rules.Person(
-        id=prisoner.pk,
-        label=f"{prisoner.prison_number} {prisoner.display_name}",
-        sex=prisoner.sex,
-        juvenile=prisoner.is_juvenile(on),
-        legal_status=prisoner.legal_status,
-    )
-
-
-def place_fact(cell: Cell) -> rules.Place:
-    unit = cell.unit
-    return rules.Place(
-        cell_id=cell.pk, cell_label=str(cell), beds=cell.beds,
-        single_occupancy=cell.single_occupancy, landing=cell.landing, unit_id=unit.pk,
-        unit_label=str(unit), unit_regime=unit.regime, mixed_sex=unit.mixed_sex,
-        mixed_age=unit.mixed_age, mixed_legal_status=unit.mixed_legal_status,
-        population_served=unit.facility.population_served,
-    )
-
-
-def _located(prisoners: Iterable[Prisoner], on: date) -> list[rules.Located]:
-    return [
-        rules.Located(person=person_fact(p, on), cell_id=p.current_cell_id,
-                      landing=p.current_cell.landing, unit_id=p.current_cell.unit_id)
-        for p in prisoners if p.current_cell_id
-    ]
-
-
-def active_keep_aparts(prisoner: Prisoner, on: date):
-    return KeepApart.objects.filter(
-        Q(prisoner_a=prisoner) | Q(prisoner_b=prisoner), closed_at__isnull=True
-    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
-
-
-def placement_check(*, prisoner: Prisoner, cell: Cell,
-                    on: date | None = None) -> list[rules.Violation]:
-    """Every rule that placing `prisoner` in `cell` would break, from the current state."""
-    on = on or timezone.localdate()
-    cell = Cell.objects.select_related("unit__facility").get(pk=cell.pk)
-    others = (
-        Prisoner.objects.filter(current_cell__unit_id=cell.unit_id, status=CustodyStatus.IN_CUSTODY)
-        .exclude(pk=prisoner.pk)
-        .select_related("current_cell")
-        .only("id", "prison_number", "display_name", "sex", "date_of_birth", "legal_status",
-              "current_cell__landing", "current_cell__unit_id")
-    )
-    orders = []
-    for order in active_keep_aparts(prisoner, on):
-        other = Prisoner.objects.select_related("current_cell").get(pk=order.other(prisoner.pk))
-        if other.status == CustodyStatus.IN_CUSTODY and other.current_cell_id:
-            orders.append(rules.KeepApartOrder(
-                other=_located([other], on)[0], level=order.level,
-                reason=order.get_reason_display()))
-    return rules.placement_violations(
-        prisoner=person_fact(prisoner, on), place=place_fact(cell),
-        others_in_unit=_located(others, on), keep_aparts=orders,
-    )
-
-
-def _refuse(violations: list[rules.Violation]) -> None:
-    first = violations[0]
-    raise RuleViolation(
-        " ".join(v.message for v in violations), rule=first.rule, people=first.people,
-        details={"violations": [
-            {"rule": v.rule, "message": v.message, "people": list(v.people),
-             "overridable": v.overridable} for v in violations]},
-    )
-
-
-# --- placements ----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def placement_create(
-    *,
-    acting_user,
-    prisoner: Prisoner,
-    cell: Cell,
-    reason: str,
-    expected_version: int | None = None,
-    overcrowding_override: bool = False,
-    override_reason: str = "",
-    at: datetime | None = None,
-) -> Placement:
-    """Place or move a prisoner into a cell, enforcing every placement rule."""
-    at = at or timezone.now()
-    cell = Cell.objects.select_for_update().select_related("unit__facility").get(pk=cell.pk)
-    prisoner = Prisoner.objects.select_for_update().get(pk=prisoner.pk)
-    policy.require(acting_user, "custody.place", facility_id=prisoner.facility_id,
-                   prisoner_id=prisoner.pk, target=str(prisoner.pk))
-    policy.require(acting_user, "custody.place", facility_id=cell.unit.facility_id)
-    if not reason.strip():
-        raise InvalidInput(_("Give the reason for this placement."), field="reason")
-    if prisoner.status != CustodyStatus.IN_CUSTODY:
-        raise InvalidInput(_("%(who)s is not in custody.") % {"who": prisoner}, field="prisoner")
-    if prisoner.current_cell_id == cell.pk:
-        raise InvalidInput(_("%(who)s is already in cell %(cell)s.")
-                           % {"who": prisoner, "cell": cell}, field="cell")
-    if at < prisoner.admitted_at:
-        raise InvalidInput(_("A placement cannot start before admission."), field="at")
-
-    violations = placement_check(prisoner=prisoner, cell=cell, on=at.date())
-    if overcrowding_override:
-        policy.require(acting_user, "custody.override_capacity", facility_id=cell.unit.facility_id)
-        if not override_reason.strip():
-            raise InvalidInput(_("An overcrowding override needs a recorded reason."),
-                               field="override_reason")
-        overridden = [v for v in violations if v.overridable]
-        violations = [v for v in violations if not v.overridable]
-        overcrowding_override = bool(overridden)
-    if violations:
-        _refuse(violations)
-
-    previous = Placement.objects.filter(prisoner=prisoner, ended_at__isnull=True).first()
-    if previous:
-        if at < previous.started_at:
-            raise InvalidInput(_("A move cannot be dated before the current placement began."),
-                               field="at")
-        previous.ended_at = at
-        previous.stamp(acting_user)
-        previous.save(update_fields=["ended_at", "updated_by", "updated_at"])
-    placement = Placement(
-        prisoner=prisoner, cell=cell, started_at=at, reason=reason.strip(),
-        authorised_by=acting_user, overcrowding_override=overcrowding_override,
-        override_reason=override_reason.strip() if overcrowding_override else "",
-    )
-    placement.stamp(acting_user)
-    placement.full_clean()
-    placement.save()
-    from_cell = prisoner.current_cell_id
-    prisoner.current_cell = cell
-    prisoner.facility_id = cell.unit.facility_id
-    save_versioned(prisoner, acting_user=acting_user, expected_version=expected_version,
-                   fields=["current_cell", "facility"])
-    trail.record(
-        acting_user, "placement.override" if overcrowding_override else "placement.create",
-        placement, reason=placement.reason,
-        changes={"cell": [from_cell, cell.pk], "override_reason": placement.override_reason},
-    )
-    return placement
-
+from ..names import prisoner_keys
+from .placements import placement_create
 
 # --- admission, change and release ---------------------------------------------------------
 
@@ -197,11 +47,6 @@ EDITABLE_FIELDS = (
 )
 
 
-def _check_choice(value, choices, field: str) -> None:
-    if value not in choices.values:
-        raise InvalidInput(_("“%(value)s” is not a valid choice.") % {"value": value}, field=field)
-
-
 def _validate_identity(values: Mapping, *, today: date) -> None:
     dob = values.get("date_of_birth")
     if dob is not None and dob > today:
@@ -210,9 +55,9 @@ def _validate_identity(values: Mapping, *, today: date) -> None:
         raise InvalidInput(_("The date of birth is more than 120 years ago."),
                            field="date_of_birth")
     if "sex" in values:
-        _check_choice(values["sex"], Sex, "sex")
+        check_choice(values["sex"], Sex, "sex")
     if "legal_status" in values:
-        _check_choice(values["legal_status"], LegalStatus, "legal_status")
+        check_choice(values["legal_status"], LegalStatus, "legal_status")
     start, end = values.get("sentence_start"), values.get("expected_release")
     if start and end and end < start:
         raise InvalidInput(_("The expected release is before the sentence start."),
@@ -233,8 +78,8 @@ def _clean_names(names: list[Mapping]) -> list[PrisonerName]:
             continue
         script = name.get("script") or Script.LATIN
         kind = name.get("kind") or (NameKind.PRIMARY if not cleaned else NameKind.TRANSLITERATION)
-        _check_choice(script, Script, f"names[{i}].script")
-        _check_choice(kind, NameKind, f"names[{i}].kind")
+        check_choice(script, Script, f"names[{i}].script")
+        check_choice(kind, NameKind, f"names[{i}].kind")
         cleaned.append(PrisonerName(full_name=full, script=script, kind=kind))
     if not cleaned:
         raise InvalidInput(_("Record at least one name."), field="names")
@@ -427,70 +272,3 @@ def prisoner_release(*, acting_user, prisoner: Prisoner, released_at: datetime, 
     trail.record(acting_user, "prisoner.release", prisoner, reason=prisoner.release_reason,
                  changes={"released_at": released_at.isoformat(), "sealed": juvenile})
     return prisoner
-
-
-# --- keep-apart orders ---------------------------------------------------------------------
-
-
-@transaction.atomic
-def keep_apart_create(*, acting_user, prisoner_a: Prisoner, prisoner_b: Prisoner, reason: str,
-                      level: str = KeepApartLevel.UNIT, details: str = "",
-                      expires_on: date | None = None) -> KeepApart:
-    """Record that two prisoners must not share a cell, a landing or a unit."""
-    for prisoner in (prisoner_a, prisoner_b):
-        policy.require(acting_user, "custody.keep_apart", facility_id=prisoner.facility_id,
-                       prisoner_id=prisoner.pk, target=str(prisoner.pk))
-    if prisoner_a.pk == prisoner_b.pk:
-        raise InvalidInput(_("A keep-apart order needs two different prisoners."),
-                           field="prisoner_b")
-    _check_choice(reason, KeepApartReason, "reason")
-    _check_choice(level, KeepApartLevel, "level")
-    if expires_on and expires_on < timezone.localdate():
-        raise InvalidInput(_("The expiry date is in the past."), field="expires_on")
-    today = timezone.localdate()
-    if active_keep_aparts(prisoner_a, today).filter(
-            Q(prisoner_a=prisoner_b) | Q(prisoner_b=prisoner_b)).exists():
-        raise InvalidInput(_("These two prisoners already have a keep-apart order in force; "
-                             "close it before recording a new one."), field="prisoner_b")
-    order = KeepApart(prisoner_a=prisoner_a, prisoner_b=prisoner_b, reason=reason, level=level,
-                      details=details.strip(), expires_on=expires_on)
-    order.stamp(acting_user)
-    order.full_clean()
-    order.save()
-    trail.record(acting_user, "keep_apart.create", order,
-                 changes={"level": level, "reason": reason, "expires_on": expires_on})
-    return order
-
-
-def keep_apart_breaches(order: KeepApart) -> bool:
-    """Whether the two prisoners now share what the order forbids (so one must move)."""
-    a = Prisoner.objects.select_related("current_cell").get(pk=order.prisoner_a_id)
-    b = Prisoner.objects.select_related("current_cell").get(pk=order.prisoner_b_id)
-    if not (a.current_cell_id and b.current_cell_id):
-        return False
-    same = {
-        KeepApartLevel.CELL: a.current_cell_id == b.current_cell_id,
-        KeepApartLevel.LANDING: a.current_cell.unit_id == b.current_cell.unit_id
-        and a.current_cell.landing == b.current_cell.landing,
-        KeepApartLevel.UNIT: a.current_cell.unit_id == b.current_cell.unit_id,
-    }
-    return same[order.level]
-
-
-@transaction.atomic
-def keep_apart_close(*, acting_user, order: KeepApart, reason: str,
-                     expected_version: int | None) -> KeepApart:
-    policy.require(acting_user, "custody.keep_apart", facility_id=order.prisoner_a.facility_id,
-                   target=str(order.pk))
-    if order.closed_at:
-        raise InvalidInput(_("This keep-apart order is already closed."), field="order")
-    if not reason.strip():
-        raise InvalidInput(_("A keep-apart order is closed only with a recorded reason."),
-                           field="reason")
-    order.closed_at = timezone.now()
-    order.closed_by = acting_user
-    order.close_reason = reason.strip()
-    save_versioned(order, acting_user=acting_user, expected_version=expected_version,
-                   fields=["closed_at", "closed_by", "close_reason"])
-    trail.record(acting_user, "keep_apart.close", order, reason=order.close_reason)
-    return order
