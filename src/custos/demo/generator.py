@@ -266,7 +266,7 @@ class DemoSystem:
                 "" if rng.random() < 0.95 else "Bruising to the left arm", "",
                 "Clothing; identity card; mobile phone (sealed)",
                 f"{rng.choice(FEMALE_GIVEN)[0][0]} {d.names[0][0].split()[-1]}",
-                rng.choice(("mother", "spouse", "brother", "father")),
+                rng.choice(("mother", "sister", "spouse")),
                 f"+{rng.randint(200, 299)} {rng.randint(10**7, 10**8 - 1)}", "", *stamp))
             if not d.juvenile and rng.random() < (0.6 if d.sex == "F" else 0.3):
                 family.append((pk, rng.choice(MALE_GIVEN)[0][0], "child", True,

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "custos.access",
     "custos.audit",
     "custos.custody",
+    "custos.assessments",
     "custos.demo",
 ]
 
