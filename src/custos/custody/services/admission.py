@@ -24,14 +24,13 @@ from ..models import (
     NameKey,
     NameKind,
     Offence,
-    Placement,
     Prisoner,
     PrisonerName,
     Script,
     Sex,
 )
 from ..names import prisoner_keys
-from .placements import placement_create
+from .placements import end_open_placement, placement_create
 
 # --- admission, change and release ---------------------------------------------------------
 
@@ -250,14 +249,9 @@ def prisoner_release(*, acting_user, prisoner: Prisoner, released_at: datetime, 
         raise InvalidInput(_("The release cannot be before the admission."), field="released_at")
     if released_at > timezone.now() + timedelta(minutes=5):
         raise InvalidInput(_("The release cannot be in the future."), field="released_at")
-    placement = Placement.objects.filter(prisoner=prisoner, ended_at__isnull=True).first()
-    if placement:
-        if released_at < placement.started_at:
-            raise InvalidInput(_("The release cannot be before the current placement began."),
-                               field="released_at")
-        placement.ended_at = released_at
-        placement.stamp(acting_user)
-        placement.save(update_fields=["ended_at", "updated_by", "updated_at"])
+    end_open_placement(prisoner=prisoner, at=released_at, acting_user=acting_user,
+                       field="released_at", too_early=_(
+                           "The release cannot be before the current placement began."))
     prisoner.status = CustodyStatus.RELEASED
     prisoner.released_at = released_at
     prisoner.release_reason = reason.strip()

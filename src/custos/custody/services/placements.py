@@ -97,6 +97,19 @@ def _refuse(violations: list[rules.Violation]) -> None:
     )
 
 
+def end_open_placement(*, prisoner: Prisoner, at: datetime, acting_user, field: str,
+                       too_early: str) -> None:
+    """Close the prisoner's current placement at `at` (a move or a release), if there is one."""
+    current = Placement.objects.filter(prisoner=prisoner, ended_at__isnull=True).first()
+    if current is None:
+        return
+    if at < current.started_at:
+        raise InvalidInput(too_early, field=field)
+    current.ended_at = at
+    current.stamp(acting_user)
+    current.save(update_fields=["ended_at", "updated_by", "updated_at"])
+
+
 # --- placements ----------------------------------------------------------------------------
 
 
@@ -141,14 +154,8 @@ def placement_create(
     if violations:
         _refuse(violations)
 
-    previous = Placement.objects.filter(prisoner=prisoner, ended_at__isnull=True).first()
-    if previous:
-        if at < previous.started_at:
-            raise InvalidInput(_("A move cannot be dated before the current placement began."),
-                               field="at")
-        previous.ended_at = at
-        previous.stamp(acting_user)
-        previous.save(update_fields=["ended_at", "updated_by", "updated_at"])
+    end_open_placement(prisoner=prisoner, at=at, acting_user=acting_user, field="at",
+                       too_early=_("A move cannot be dated before the current placement began."))
     placement = Placement(
         prisoner=prisoner, cell=cell, started_at=at, reason=reason.strip(),
         authorised_by=acting_user, overcrowding_override=overcrowding_override,
