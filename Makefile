@@ -34,6 +34,7 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/audit_verify.py
+	$(BIN)/python benchmarks/reliability.py
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

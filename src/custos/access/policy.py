@@ -49,6 +49,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.export": frozenset({R.AUDITOR}),
     # Users, roles, two-factor resets: the administrator alone.
     "accounts.manage": frozenset({R.ADMIN}),
+    # Load assessment instruments (versioned configuration files): the administrator alone.
+    "assessments.manage_instruments": frozenset({R.ADMIN}),
     # Facilities, units and cells (`custos import_estate`).
     "custody.configure": frozenset({R.ADMIN}),
     # Open one file outside one's scope with a typed reason (audited, reviewed by the auditor).
