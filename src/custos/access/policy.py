@@ -51,6 +51,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "accounts.manage": frozenset({R.ADMIN}),
     # Load assessment instruments (versioned configuration files): the administrator alone.
     "assessments.manage_instruments": frozenset({R.ADMIN}),
+    # Assess and countersign (a certified assessor, see AssessorCertification); read the
+    # items and reasons of assessments, which are sensitive.
+    "assessments.assess": frozenset({R.ASSESSOR}),
+    "assessments.view": frozenset({R.DIRECTOR, R.ASSESSOR, R.CASE_MANAGER}),
+    "assessments.certify": frozenset({R.DIRECTOR, R.TRAINING}),
     # Facilities, units and cells (`custos import_estate`).
     "custody.configure": frozenset({R.ADMIN}),
     # Open one file outside one's scope with a typed reason (audited, reviewed by the auditor).

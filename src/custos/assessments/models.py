@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from custos.core.models import TrackedModel
+
 from .instruments import translated
 
 
@@ -48,3 +50,70 @@ class Instrument(models.Model):
     @property
     def display_title(self) -> str:
         return translated(self.title)
+
+
+class AssessorCertification(models.Model):
+    """Who may assess with an instrument (any of its versions), and until when."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="assessor_certifications", verbose_name=_("assessor"))
+    instrument_code = models.CharField(_("instrument"), max_length=40)
+    certified_on = models.DateField(_("certified on"))
+    expires_on = models.DateField(_("expires on"))
+    certified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("certified by"))
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "instrument_code", "expires_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.instrument_code} · {self.expires_on}"
+
+
+class AssessmentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted, awaiting countersignature")
+    LOCKED = "locked", _("Locked")
+    SUPERSEDED = "superseded", _("Superseded by a correction")
+
+
+class Assessment(TrackedModel):
+    """One assessment of one prisoner with one instrument version.
+
+    Draft → submitted → (countersigned →) locked. A locked assessment is never changed: a
+    correction is a new assessment that supersedes it, with its reason.
+    """
+
+    prisoner = models.ForeignKey("custody.Prisoner", on_delete=models.PROTECT,
+                                 related_name="assessments", verbose_name=_("prisoner"))
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT,
+                                   related_name="assessments", verbose_name=_("instrument"))
+    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("assessor"))
+    status = models.CharField(_("status"), max_length=12, choices=AssessmentStatus.choices,
+                              default=AssessmentStatus.DRAFT)
+    occasion = models.CharField(_("occasion"), max_length=100,
+                                help_text=_("Admission, periodic review, trigger event, request"))
+    ratings = models.JSONField(_("ratings"), default=dict)
+    judgement = models.IntegerField(_("overall judgement"), null=True, blank=True)
+    reasons = models.TextField(_("reasons for the judgement"), blank=True)
+    score = models.IntegerField(_("score"), null=True, blank=True)
+    band = models.CharField(_("band"), max_length=100, blank=True)
+    indices = models.JSONField(_("indices"), default=dict)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    countersigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="+",
+                                         verbose_name=_("countersigned by"))
+    countersigned_at = models.DateTimeField(_("countersigned at"), null=True, blank=True)
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="superseded_by",
+                                      verbose_name=_("corrects"))
+    correction_reason = models.TextField(_("reason for the correction"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["prisoner", "status", "locked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} · {self.prisoner_id} · {self.get_status_display()}"
