@@ -381,3 +381,8 @@ def normalise(data: dict) -> dict:
 def items_of(definition: dict) -> Iterator[dict]:
     for domain in definition["domains"]:
         yield from domain["items"]
+
+
+# Shared with the classification rules, which are configuration files too.
+load_yaml_with_lines = _load_yaml
+line_of = _line_of
