@@ -35,6 +35,8 @@ bench: setup
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/audit_verify.py
 	$(BIN)/python benchmarks/reliability.py
+	$(BIN)/python benchmarks/access_overhead.py
+	$(BIN)/python benchmarks/assessments_due.py
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -56,6 +56,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "assessments.assess": frozenset({R.ASSESSOR}),
     "assessments.view": frozenset({R.DIRECTOR, R.ASSESSOR, R.CASE_MANAGER}),
     "assessments.certify": frozenset({R.DIRECTOR, R.TRAINING}),
+    # Classification: the rules propose, a director decides (people decide, not software).
+    "classification.propose": frozenset({R.DIRECTOR, R.SECURITY, R.ASSESSOR, R.CASE_MANAGER}),
+    "classification.decide": frozenset({R.DIRECTOR}),
     # Facilities, units and cells (`custos import_estate`).
     "custody.configure": frozenset({R.ADMIN}),
     # Open one file outside one's scope with a typed reason (audited, reviewed by the auditor).

@@ -117,3 +117,74 @@ class Assessment(TrackedModel):
 
     def __str__(self) -> str:
         return f"{self.instrument} · {self.prisoner_id} · {self.get_status_display()}"
+
+
+class ClassificationRules(models.Model):
+    """One version of the classification rules file. Never changed once loaded."""
+
+    code = models.CharField(_("code"), max_length=40)
+    version = models.CharField(_("version"), max_length=20)
+    definition = models.JSONField(_("definition"))
+    loaded_at = models.DateTimeField(_("loaded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-loaded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="rules_code_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.version}"
+
+
+class ClassificationStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed, awaiting the director")
+    APPROVED = "approved", _("Approved")
+    REPLACED = "replaced", _("Replaced by a later classification")
+
+
+class Classification(TrackedModel):
+    """A security category and regime: proposed by the rules, decided by a director."""
+
+    prisoner = models.ForeignKey("custody.Prisoner", on_delete=models.PROTECT,
+                                 related_name="classifications", verbose_name=_("prisoner"))
+    rules = models.ForeignKey(ClassificationRules, on_delete=models.PROTECT,
+                              verbose_name=_("rules"))
+    facts = models.JSONField(_("facts the rules were given"))
+    fired = models.JSONField(_("rules that fired"))
+    proposed_category = models.CharField(_("proposed category"), max_length=20)
+    category = models.CharField(_("category"), max_length=20, blank=True)
+    regime = models.CharField(_("regime"), max_length=20, blank=True)
+    justification = models.TextField(_("justification for another category"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ClassificationStatus.choices,
+                              default=ClassificationStatus.PROPOSED)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    review_on = models.DateField(_("review on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prisoner_id} · {self.category or self.proposed_category}"
+
+
+class ClassificationReview(models.Model):
+    """A prisoner's request for review of their classification, and its outcome."""
+
+    classification = models.ForeignKey(Classification, on_delete=models.PROTECT,
+                                       related_name="reviews")
+    grounds = models.TextField(_("grounds given by the prisoner"))
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("recorded by"))
+    outcome = models.TextField(_("outcome"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.classification_id} · {self.requested_at:%Y-%m-%d}"

@@ -1,0 +1,38 @@
+"""Who is due or overdue for an assessment in a facility."""
+
+from datetime import timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from custos.assessments.due import due_list, overdue_list
+
+from ..factories import PrisonerFactory
+
+
+def test_new_admissions_need_a_screening_and_terrorism_cases_a_risk_assessment(
+        facility, director):
+    long_ago = timezone.now() - timedelta(days=60)
+    ordinary = PrisonerFactory(facility=facility, admitted_at=long_ago)
+    flagged = PrisonerFactory(facility=facility, admitted_at=long_ago, terrorism_related=True)
+
+    due = {(d.prisoner_id, d.kind) for d in overdue_list(user=director, facility=facility)}
+
+    assert (ordinary.pk, "screening") in due
+    assert (flagged.pk, "screening") in due and (flagged.pk, "risk_needs") in due
+    assert (ordinary.pk, "risk_needs") not in due
+
+
+def test_the_due_list_costs_the_same_few_queries_for_any_number_of_prisoners(
+        facility, director):
+    PrisonerFactory(facility=facility)
+    due_list(user=director, facility=facility)  # the user's access is read once, first
+    with CaptureQueriesContext(connection) as few:
+        due_list(user=director, facility=facility)
+    for _ in range(10):
+        PrisonerFactory(facility=facility, terrorism_related=True)
+    with CaptureQueriesContext(connection) as many:
+        due_list(user=director, facility=facility)
+
+    assert len(many) == len(few)
