@@ -9,6 +9,7 @@ from django.utils import timezone
 from custos.access.models import Allocation, RoleAssignment
 from custos.access.roles import Role
 from custos.accounts.models import User
+from custos.assessments.models import AssessorCertification, Instrument
 from custos.audit.models import AuditEntry
 from custos.custody.models import Cell, Facility, KeepApart, Placement, Prisoner, Unit
 
@@ -35,6 +36,8 @@ def test_seed_demo_builds_facilities_prisoners_and_one_user_per_role():
     assert Prisoner.objects.filter(terrorism_related=True).exists()
     assert any(p.is_juvenile() for p in Prisoner.objects.all())
     assert AuditEntry.objects.filter(action="demo.seed").count() == 6
+    assert Instrument.objects.count() == 3
+    assert AssessorCertification.objects.filter(user__username="assessor2").count() == 3
     casemanager = User.objects.get(username="casemanager")
     assert Allocation.objects.filter(user=casemanager).count() == 6 * 40
 

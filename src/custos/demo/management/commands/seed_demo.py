@@ -9,6 +9,7 @@ from custos.access.models import RoleAssignment
 from custos.access.roles import Role
 from custos.accounts.models import User
 from custos.custody.models import Prisoner
+from custos.demo import assessments as demo_assessments
 from custos.demo.generator import DemoSystem
 
 
@@ -47,6 +48,12 @@ class Command(BaseCommand):
             if facility is not None:
                 made += 1
                 self.stdout.write(f"  {facility.code} {facility.name}: {count} prisoners")
+        loaded = demo_assessments.set_up(director=users[Role.DIRECTOR],
+                                         assessor=users[Role.ASSESSOR],
+                                         password_hash=users[Role.ASSESSOR].password)
+        if loaded:
+            self.stdout.write(f"  instruments: {', '.join(loaded)}; assessors: assessor, "
+                              f"assessor2 (countersigns)")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # fresh statistics, so the planner uses the name index
         self.stdout.write(self.style.SUCCESS(
