@@ -5,13 +5,20 @@
 missing from the table fails here, so no endpoint can be added without a decision.
 """
 
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from custos.access.endpoints import ENDPOINTS, PUBLIC, SIGNED_IN
 from custos.access.models import Allocation
 from custos.access.policy import PERMISSIONS
 from custos.access.roles import Role
+from custos.assessments import workflow
+from custos.assessments.models import AssessorCertification
+from custos.assessments.services import instrument_load
 from custos.audit.models import AuditEntry
 from custos.custody import services
 
@@ -53,10 +60,26 @@ def world(facility, cell, director):
     allocation = Allocation.objects.create(
         user=user_with_role("casemanager", facility, username="cm-world"), prisoner=prisoner,
         allocated_by=director)
+    assessment = _assessment(facility, prisoner)
     return {"prisoner": prisoner.pk, "code": facility.code, "keep": order.pk,
+            "instrument": assessment.instrument_id, "assessment": assessment.pk,
             "cell": cell.pk, "unit": cell.unit_id, "facility": facility.pk,
             "placement": placement.pk, "allocation_end": allocation.pk, "user": director.pk,
             "caseload": [prisoner.pk, other.pk]}
+
+
+def _assessment(facility, prisoner):
+    """A draft assessment by a certified assessor, of an instrument loaded from its file."""
+    path = Path(__file__).resolve().parents[2] / "instruments" / "cell-sharing.yaml"
+    instrument = instrument_load(acting_user=None, text=path.read_text(),
+                                 source_name=path.name)
+    assessor = user_with_role("assessor", facility, username="as-world")
+    today = timezone.localdate()
+    AssessorCertification.objects.create(
+        user=assessor, instrument_code=instrument.code, certified_on=today,
+        expires_on=today + timedelta(days=30), certified_by=assessor)
+    return workflow.assessment_start(acting_user=assessor, prisoner=prisoner,
+                                     instrument=instrument, occasion="admission")
 
 
 def url_for(name: str, world) -> str:
@@ -69,6 +92,8 @@ def url_for(name: str, world) -> str:
             kwargs[key] = world["user"]
         elif name == "custody:keep_apart_close":
             kwargs[key] = world["keep"]
+        elif name == "assessments:detail":
+            kwargs[key] = world["assessment"]
         else:
             resource = name.split("-")[0].split(":")[-1]
             kwargs[key] = world.get(resource, world["prisoner"])

@@ -66,6 +66,19 @@ ENDPOINTS: dict[str, dict[str, str]] = {
     "keep-apart-list": {"GET": "custody.view", "POST": "custody.keep_apart"},
     "keep-apart-detail": {"GET": "custody.view"},
     "keep-apart-close": {"POST": "custody.keep_apart"},
+    # --- assessment pages ---
+    "assessments:list": {"GET": "assessments.view"},
+    "assessments:new": {"GET": "assessments.assess", "POST": "assessments.assess"},
+    "assessments:detail": {"GET": "assessments.view", "POST": "assessments.assess"},
+    # --- assessments API (/api/v1/) ---
+    "instrument-list": {"GET": "assessments.view"},
+    "instrument-detail": {"GET": "assessments.view"},
+    "assessment-list": {"GET": "assessments.view", "POST": "assessments.assess"},
+    "assessment-detail": {"GET": "assessments.view", "PATCH": "assessments.assess"},
+    "assessment-submit": {"POST": "assessments.assess"},
+    "assessment-countersign": {"POST": "assessments.assess"},
+    "assessment-correct": {"POST": "assessments.assess"},
+    "reliability-list": {"GET": "assessments.view"},
 }
 
 

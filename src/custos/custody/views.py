@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from custos.access import policy, redaction
 from custos.access import selectors as access_selectors
+from custos.assessments import selectors as assessment_selectors
 from custos.audit import trail
 from custos.core.errors import DomainError
 from custos.core.exports import csv_response
@@ -70,6 +71,7 @@ def prisoner_detail(request, pk):
     return render(request, "custody/prisoner.html", {
         "prisoner": prisoner, "hidden": hidden, "today": today, "break_glass": opened,
         "allocations": access_selectors.allocations_of(prisoner=prisoner),
+        "assessments": assessment_selectors.assessments_of(user=request.user, prisoner=prisoner),
         "names": list(prisoner.names.all()), "placements": list(prisoner.placements.all()),
         "keep_aparts": [(k, k.is_active(today)) for k in keep_aparts],
         "may": {p: policy.can(request.user, f"custody.{p}", facility_id=prisoner.facility_id)

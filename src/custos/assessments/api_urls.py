@@ -1,0 +1,10 @@
+from rest_framework.routers import DefaultRouter
+
+from . import api
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("instruments", api.InstrumentViewSet, basename="instrument")
+router.register("assessments", api.AssessmentViewSet, basename="assessment")
+router.register("reliability", api.ReliabilityViewSet, basename="reliability")
+urlpatterns = router.urls
