@@ -11,12 +11,11 @@ from django.views.decorators.http import require_http_methods
 
 from custos.access import policy, redaction
 from custos.access import selectors as access_selectors
-from custos.assessments import selectors as assessment_selectors
 from custos.audit import trail
 from custos.core.errors import DomainError
 from custos.core.exports import csv_response
 
-from . import forms, selectors, services
+from . import file_sections, forms, selectors, services
 
 
 def _apply(form, error: DomainError) -> None:
@@ -71,7 +70,7 @@ def prisoner_detail(request, pk):
     return render(request, "custody/prisoner.html", {
         "prisoner": prisoner, "hidden": hidden, "today": today, "break_glass": opened,
         "allocations": access_selectors.allocations_of(prisoner=prisoner),
-        "assessments": assessment_selectors.assessments_of(user=request.user, prisoner=prisoner),
+        "sections": file_sections.collect(request, prisoner),
         "names": list(prisoner.names.all()), "placements": list(prisoner.placements.all()),
         "keep_aparts": [(k, k.is_active(today)) for k in keep_aparts],
         "may": {p: policy.can(request.user, f"custody.{p}", facility_id=prisoner.facility_id)
