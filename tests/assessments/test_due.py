@@ -2,11 +2,15 @@
 
 from datetime import timedelta
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from custos.assessments import workflow
 from custos.assessments.due import due_list, overdue_list
+from custos.assessments.models import AssessmentRequest
+from custos.core.errors import InvalidInput
 
 from ..factories import PrisonerFactory
 
@@ -36,3 +40,22 @@ def test_the_due_list_costs_the_same_few_queries_for_any_number_of_prisoners(
         due_list(user=director, facility=facility)
 
     assert len(many) == len(few)
+
+
+def test_a_request_is_due_until_an_assessment_of_its_kind_is_locked(facility, director):
+    prisoner = PrisonerFactory(facility=facility)
+
+    workflow.assessment_request(acting_user=director, prisoner=prisoner, kind="cell_sharing",
+                                reason="Fight in cell A-12 last night")
+
+    due = [d for d in due_list(user=director, facility=facility) if d.why == "request"]
+    assert [(d.prisoner_id, d.kind) for d in due] == [(prisoner.pk, "cell_sharing")]
+
+
+def test_a_request_needs_its_reason_and_a_known_kind(facility, director):
+    prisoner = PrisonerFactory(facility=facility)
+    for kind, reason in (("cell_sharing", " "), ("horoscope", "because")):
+        with pytest.raises(InvalidInput):
+            workflow.assessment_request(acting_user=director, prisoner=prisoner, kind=kind,
+                                        reason=reason)
+    assert not AssessmentRequest.objects.exists()

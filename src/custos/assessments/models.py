@@ -188,3 +188,25 @@ class ClassificationReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.classification_id} · {self.requested_at:%Y-%m-%d}"
+
+
+class AssessmentRequest(models.Model):
+    """A request for a (re)assessment: after an incident, before a decision, on request.
+
+    It is due until an assessment of that kind is locked after it.
+    """
+
+    prisoner = models.ForeignKey("custody.Prisoner", on_delete=models.PROTECT,
+                                 related_name="assessment_requests", verbose_name=_("prisoner"))
+    kind = models.CharField(_("kind of assessment"), max_length=20,
+                            choices=InstrumentKind.choices)
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prisoner_id} · {self.kind} · {self.requested_at:%Y-%m-%d}"

@@ -16,10 +16,17 @@ from django.utils.translation import gettext as _
 from custos.access import policy
 from custos.audit import trail
 from custos.core.concurrency import save_versioned
-from custos.core.errors import InvalidInput, InvalidTransition
+from custos.core.errors import InvalidInput, InvalidTransition, check_choice
 
 from . import rules
-from .models import Assessment, AssessmentStatus, AssessorCertification, Instrument
+from .models import (
+    Assessment,
+    AssessmentRequest,
+    AssessmentStatus,
+    AssessorCertification,
+    Instrument,
+    InstrumentKind,
+)
 
 S = AssessmentStatus
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -195,3 +202,18 @@ def assessment_correct(*, acting_user, assessment: Assessment, reason: str) -> A
     trail.record(acting_user, "assessment.correct", correction, reason=correction.correction_reason,
                  changes={"corrects": assessment.pk})
     return correction
+
+
+@transaction.atomic
+def assessment_request(*, acting_user, prisoner, kind: str, reason: str) -> AssessmentRequest:
+    """Ask for an assessment (after an incident, before a decision…); it is due at once."""
+    policy.require(acting_user, "assessments.request", facility_id=prisoner.facility_id,
+                   prisoner_id=prisoner.pk, target=str(prisoner.pk))
+    check_choice(kind, InstrumentKind, "kind")
+    if not reason.strip():
+        raise InvalidInput(_("Say why the assessment is needed."), field="reason")
+    request = AssessmentRequest.objects.create(prisoner=prisoner, kind=kind,
+                                               reason=reason.strip(), requested_by=acting_user)
+    trail.record(acting_user, "assessment.request", request, reason=request.reason,
+                 changes={"kind": kind})
+    return request
