@@ -16,7 +16,7 @@ from custos.access.endpoints import ENDPOINTS, PUBLIC, SIGNED_IN
 from custos.access.models import Allocation
 from custos.access.policy import PERMISSIONS
 from custos.access.roles import Role
-from custos.assessments import workflow
+from custos.assessments import classifying, workflow
 from custos.assessments.models import AssessorCertification
 from custos.assessments.services import instrument_load
 from custos.audit.models import AuditEntry
@@ -61,11 +61,14 @@ def world(facility, cell, director):
         user=user_with_role("casemanager", facility, username="cm-world"), prisoner=prisoner,
         allocated_by=director)
     assessment = _assessment(facility, prisoner)
+    classifying.rules_load(text=(Path(__file__).resolve().parents[2] / "instruments"
+                                 / "classification.yaml").read_text())
+    proposal = classifying.classification_propose(acting_user=director, prisoner=prisoner)
     return {"prisoner": prisoner.pk, "code": facility.code, "keep": order.pk,
             "instrument": assessment.instrument_id, "assessment": assessment.pk,
             "cell": cell.pk, "unit": cell.unit_id, "facility": facility.pk,
             "placement": placement.pk, "allocation_end": allocation.pk, "user": director.pk,
-            "caseload": [prisoner.pk, other.pk]}
+            "caseload": [prisoner.pk, other.pk], "classification": proposal.pk}
 
 
 def _assessment(facility, prisoner):

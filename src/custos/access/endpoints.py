@@ -68,8 +68,14 @@ ENDPOINTS: dict[str, dict[str, str]] = {
     "keep-apart-close": {"POST": "custody.keep_apart"},
     # --- assessment pages ---
     "assessments:list": {"GET": "assessments.view"},
+    "assessments:reliability": {"GET": "assessments.view"},
     "assessments:new": {"GET": "assessments.assess", "POST": "assessments.assess"},
     "assessments:detail": {"GET": "assessments.view", "POST": "assessments.assess"},
+    # Reading a classification: "classification.propose" holders (a superset of
+    # "assessments.view"); deciding is checked again by the service ("classification.decide").
+    "assessments:prisoner_classification": {"GET": "classification.propose",
+                                            "POST": "classification.propose"},
+    "assessments:due": {"GET": "assessments.view"},
     # --- assessments API (/api/v1/) ---
     "instrument-list": {"GET": "assessments.view"},
     "instrument-detail": {"GET": "assessments.view"},
@@ -79,6 +85,9 @@ ENDPOINTS: dict[str, dict[str, str]] = {
     "assessment-countersign": {"POST": "assessments.assess"},
     "assessment-correct": {"POST": "assessments.assess"},
     "reliability-list": {"GET": "assessments.view"},
+    "classification-list": {"GET": "classification.propose", "POST": "classification.propose"},
+    "classification-detail": {"GET": "classification.propose"},
+    "classification-decide": {"POST": "classification.decide"},
 }
 
 

@@ -1,10 +1,12 @@
 from rest_framework.routers import DefaultRouter
 
-from . import api
+from . import api, classification_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("instruments", api.InstrumentViewSet, basename="instrument")
 router.register("assessments", api.AssessmentViewSet, basename="assessment")
+router.register("classifications", classification_api.ClassificationViewSet,
+                basename="classification")
 router.register("reliability", api.ReliabilityViewSet, basename="reliability")
 urlpatterns = router.urls

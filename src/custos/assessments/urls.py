@@ -1,10 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import classification_views, reliability_views, views
 
 app_name = "assessments"
 urlpatterns = [
     path("assessments/", views.worklist, name="list"),
+    path("assessments/reliability/", reliability_views.reliability_page, name="reliability"),
     path("assessments/<int:pk>/", views.assessment_detail, name="detail"),
     path("prisoners/<int:pk>/assessments/new/", views.assessment_new, name="new"),
+    path("prisoners/<int:pk>/classification/", classification_views.prisoner_classification,
+         name="prisoner_classification"),
+    path("facilities/<str:code>/assessments-due/", classification_views.facility_due,
+         name="due"),
 ]
