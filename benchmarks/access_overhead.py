@@ -17,9 +17,9 @@ import sys
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench_setup import ROOT, django_against
+
 TARGET_PCT = 15.0
 
 
@@ -46,29 +46,13 @@ def main() -> int:
     parser.add_argument("--per-round", type=int, default=40)
     parser.add_argument("--database-url", default=f"sqlite:///{ROOT}/var/bench/overhead.sqlite3")
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ["CUSTOS_DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custos.settings.development")
-    os.chdir(ROOT)
-    if args.database_url.startswith("sqlite"):
-        path = Path(args.database_url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.unlink(missing_ok=True)
-
-    import django
-
-    django.setup()
-    from django.conf import settings
+    django_against(args.database_url)
     from django.core.management import call_command
     from django.test import Client
 
     from custos.accounts.models import ApiToken, User
     from custos.custody.models import Cell, Prisoner
 
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
-    if not args.database_url.startswith("sqlite"):
-        call_command("flush", interactive=False, verbosity=0)
     call_command("seed_demo", prisoners=args.prisoners, facilities=4, seed=3,
                  password="bench-password-1", stdout=open(os.devnull, "w"))  # noqa: SIM115
     director = User.objects.get(username="director")

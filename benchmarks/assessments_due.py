@@ -12,9 +12,9 @@ import statistics
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench_setup import ROOT, django_against
+
 TARGET_MS = 200
 
 
@@ -23,25 +23,13 @@ def main() -> int:
     parser.add_argument("--prisoners", type=int, default=10_000)
     parser.add_argument("--database-url", default=f"sqlite:///{ROOT}/var/bench/due.sqlite3")
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ["CUSTOS_DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custos.settings.development")
-    os.chdir(ROOT)
-    if args.database_url.startswith("sqlite"):
-        path = Path(args.database_url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.unlink(missing_ok=True)
-
-    import django
-
-    django.setup()
+    django_against(args.database_url)
     from django.core.management import call_command
 
     from custos.accounts.models import User
     from custos.assessments.due import due_list
     from custos.custody.models import Facility
 
-    call_command("migrate", verbosity=0)
     call_command("seed_demo", prisoners=args.prisoners, facilities=1, seed=4,
                  password="bench-password-1", stdout=open(os.devnull, "w"))  # noqa: SIM115
     for name in ("intake-screening.yaml", "ve-risk-needs.yaml"):
