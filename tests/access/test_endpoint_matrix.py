@@ -17,7 +17,7 @@ from custos.access.models import Allocation
 from custos.access.policy import PERMISSIONS
 from custos.access.roles import Role
 from custos.assessments import classifying, workflow
-from custos.assessments.models import AssessorCertification
+from custos.assessments.models import AssessorCertification, CalibrationExercise
 from custos.assessments.services import instrument_load
 from custos.audit.models import AuditEntry
 from custos.custody import services
@@ -64,11 +64,15 @@ def world(facility, cell, director):
     classifying.rules_load(text=(Path(__file__).resolve().parents[2] / "instruments"
                                  / "classification.yaml").read_text())
     proposal = classifying.classification_propose(acting_user=director, prisoner=prisoner)
+    exercise = CalibrationExercise.objects.create(
+        instrument_id=assessment.instrument_id, title="Vignette", vignette="A case.",
+        created_by=director)
     return {"prisoner": prisoner.pk, "code": facility.code, "keep": order.pk,
             "instrument": assessment.instrument_id, "assessment": assessment.pk,
             "cell": cell.pk, "unit": cell.unit_id, "facility": facility.pk,
             "placement": placement.pk, "allocation_end": allocation.pk, "user": director.pk,
-            "caseload": [prisoner.pk, other.pk], "classification": proposal.pk}
+            "caseload": [prisoner.pk, other.pk], "classification": proposal.pk,
+            "calibration_exercise": exercise.pk}
 
 
 def _assessment(facility, prisoner):

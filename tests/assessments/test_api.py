@@ -152,3 +152,5 @@ def test_reliability_gives_kappa_per_item_for_double_rated_prisoners(facility):
     assert estimate["n"] == 4 and estimate["value"] is not None
     assert -1 <= estimate["value"] <= 1
     assert report["overall"]
+    assert set(report["assessors"]) == {str(a), str(b)}  # who agrees with colleagues
+    assert report["assessors"][str(a)]["n"] == report["judgement"]["n"]

@@ -69,6 +69,8 @@ ENDPOINTS: dict[str, dict[str, str]] = {
     # --- assessment pages ---
     "assessments:list": {"GET": "assessments.view"},
     "assessments:reliability": {"GET": "assessments.view"},
+    "assessments:certifications": {"GET": "assessments.certify",
+                                   "POST": "assessments.certify"},
     "assessments:new": {"GET": "assessments.assess", "POST": "assessments.assess"},
     "assessments:detail": {"GET": "assessments.view", "POST": "assessments.assess"},
     # Reading a classification: "classification.propose" holders (a superset of
@@ -76,6 +78,10 @@ ENDPOINTS: dict[str, dict[str, str]] = {
     "assessments:prisoner_classification": {"GET": "classification.propose",
                                             "POST": "classification.propose"},
     "assessments:due": {"GET": "assessments.view"},
+    "assessments:calibration": {"GET": "assessments.calibrate",
+                                "POST": "assessments.calibrate"},
+    "assessments:calibration_exercise": {"GET": "assessments.calibrate",
+                                         "POST": "assessments.calibrate"},
     # --- assessments API (/api/v1/) ---
     "instrument-list": {"GET": "assessments.view"},
     "instrument-detail": {"GET": "assessments.view"},

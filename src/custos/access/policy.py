@@ -57,6 +57,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "assessments.view": frozenset({R.DIRECTOR, R.ASSESSOR, R.CASE_MANAGER}),
     "assessments.certify": frozenset({R.DIRECTOR, R.TRAINING}),
     "assessments.request": frozenset({R.DIRECTOR, R.SECURITY, R.CASE_MANAGER, R.ASSESSOR}),
+    # Calibration exercises: assessors rate a shared vignette, the lead reads the agreement.
+    "assessments.calibrate": frozenset({R.DIRECTOR, R.ASSESSOR}),
     # Classification: the rules propose, a director decides (people decide, not software).
     "classification.propose": frozenset({R.DIRECTOR, R.SECURITY, R.ASSESSOR, R.CASE_MANAGER}),
     "classification.decide": frozenset({R.DIRECTOR}),

@@ -210,3 +210,53 @@ class AssessmentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prisoner_id} · {self.kind} · {self.requested_at:%Y-%m-%d}"
+
+
+class CalibrationExercise(models.Model):
+    """A case vignette that many certified assessors rate independently with one instrument,
+    so the assessment lead can see how far they agree."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT,
+                                   related_name="calibration_exercises",
+                                   verbose_name=_("instrument"))
+    title = models.CharField(_("title"), max_length=200)
+    vignette = models.TextField(_("case vignette"),
+                                help_text=_("The case description every assessor rates."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("created by"))
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calibration exercise")
+        verbose_name_plural = _("calibration exercises")
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class CalibrationRating(models.Model):
+    """One assessor's independent rating of a calibration vignette: once, never changed."""
+
+    exercise = models.ForeignKey(CalibrationExercise, on_delete=models.PROTECT,
+                                 related_name="ratings", verbose_name=_("exercise"))
+    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("assessor"))
+    ratings = models.JSONField(_("ratings"), help_text=_("Item code → value."))
+    judgement = models.IntegerField(_("overall judgement"))
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["submitted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "assessor"],
+                                    name="calibration_rating_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise_id} · {self.assessor}"

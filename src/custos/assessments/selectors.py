@@ -94,7 +94,7 @@ def double_rated(*, user, code: str, window: timedelta = PAIR_WINDOW) -> list[Pa
     locked = (assessment_list_visible_to(user=user)
               .filter(instrument__code=code, status=AssessmentStatus.LOCKED,
                       submitted_at__isnull=False)
-              .select_related("instrument").order_by("prisoner_id", "instrument_id",
+              .select_related("instrument", "assessor").order_by("prisoner_id", "instrument_id",
                                                      "submitted_at", "pk"))
     groups: dict[tuple[int, int], list[Assessment]] = {}
     for assessment in locked:
@@ -174,7 +174,21 @@ def reliability_report(*, user, code: str) -> dict:
             judgement = _undefined(str(error))
     return {"instrument": code, "pairs": len(pairs),
             "items": {item: _estimate(estimate) for item, estimate in by_item.items()},
-            "overall": overall, "judgement": judgement}
+            "overall": overall, "judgement": judgement,
+            "assessors": _assessor_agreement(judged)}
+
+
+def _assessor_agreement(judged: list[Pair]) -> dict[str, dict]:
+    """Each assessor's agreement on the overall judgement with the colleagues they were
+    paired with (weighted kappa): which assessors are not reliable."""
+    if not judged:
+        return {}
+    definition = judged[0].first.instrument.definition
+    levels = _levels(definition, definition["summary"]["judgement"]["scale"])
+    by_rater = reliability.agreement_by_rater(
+        [(str(p.first.assessor), str(p.second.assessor), p.first.judgement,
+          p.second.judgement, levels) for p in judged], weights="quadratic")
+    return {rater: _estimate(estimate) for rater, estimate in sorted(by_rater.items())}
 
 
 def reliability_codes(*, user) -> list[str]:
