@@ -17,9 +17,9 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench_setup import ROOT, django_against
+
 RESULTS = ROOT / "benchmarks" / "results"
 TARGET_SECONDS = 60
 ACTIONS = ["prisoner.view", "prisoner.view", "prisoner.view", "placement.create",
@@ -94,26 +94,14 @@ def main() -> int:
                         help="keep an already-built benchmark database")
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ["CUSTOS_DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custos.settings.development")
-    os.chdir(ROOT)
     sqlite = args.database_url.startswith("sqlite")
-    sqlite_path = args.database_url.removeprefix("sqlite:///")
-    if sqlite:
-        if not args.reuse:
-            Path(sqlite_path).unlink(missing_ok=True)
-        Path(sqlite_path).parent.mkdir(parents=True, exist_ok=True)
-
-    import django
-
-    django.setup()
+    # PostgreSQL is never emptied here: its audit table refuses DELETE (see below).
+    django_against(args.database_url, fresh=sqlite and not args.reuse)
     from django.core.management import call_command
 
     from custos.audit import chain
     from custos.audit.models import AuditEntry
 
-    call_command("migrate", verbosity=0)
     results = []
     if not (args.reuse and AuditEntry.objects.count() >= args.entries):
         if not sqlite:

@@ -16,9 +16,9 @@ import statistics
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench_setup import ROOT, django_against
+
 RESULTS = ROOT / "benchmarks" / "results"
 TARGETS_MS = {"search": 50, "prisoner_file": 100, "api_list": 100}
 QUERIES = ["Mohamed", "Muhammad", "محمد", "Мухаммед", "Fatima", "فاطمة", "Youssef Traoré",
@@ -71,30 +71,16 @@ def main() -> int:
                         help="keep an already-seeded benchmark database")
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ["CUSTOS_DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custos.settings.development")
-    os.chdir(ROOT)
-    sqlite_path = args.database_url.removeprefix("sqlite:///")
-    if args.database_url.startswith("sqlite") and not args.reuse:
-        Path(sqlite_path).unlink(missing_ok=True)
-    Path(sqlite_path).parent.mkdir(parents=True, exist_ok=True)
-
-    import django
-
-    django.setup()
-    from django.conf import settings
+    django_against(args.database_url, fresh=not args.reuse)
     from django.core.management import call_command
     from django.test import Client
 
     from custos.accounts.models import ApiToken, User
     from custos.custody.models import Prisoner
 
-    settings.ALLOWED_HOSTS = ["*"]
     results = []
-    call_command("migrate", verbosity=0)
     if not (args.reuse and Prisoner.objects.count() >= args.prisoners):
-        if not args.database_url.startswith("sqlite"):
+        if args.reuse and not args.database_url.startswith("sqlite"):
             call_command("flush", interactive=False, verbosity=0)
         started = time.perf_counter()
         call_command("seed_demo", prisoners=args.prisoners, facilities=args.facilities,
