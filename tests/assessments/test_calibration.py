@@ -182,3 +182,70 @@ def test_the_list_creates_an_exercise_and_a_partner_is_refused(client, lead, cel
 
     client.force_login(user_with_role("partner", facility, username="partner"))
     assert client.get(reverse("assessments:calibration")).status_code == 403
+
+
+def _levels(instrument, scale):
+    return [level["value"] for level in instrument.definition["scales"][scale]["levels"]]
+
+
+def test_agreement_within_the_vignette_takes_the_items_as_subjects_per_scale(lead, facility):
+    vern = load("ve-risk-needs.yaml")
+    raters = [certified(name, facility, vern.code) for name in ("amina", "karim", "salma",
+                                                                 "youssef")]
+    items = list(items_of(vern.definition))
+    rng = np.random.default_rng(11)
+    made = exercise(lead, vern)
+    given = {}  # rater → item → value
+    for r, rater in enumerate(raters):
+        given[r] = {item["code"]: int(rng.choice(_levels(vern, item["scale"])))
+                    for item in items}
+        calibration.rating_submit(acting_user=rater, exercise=made, ratings=given[r],
+                                  judgement=_levels(vern, "overall")[r % 2])
+
+    report = calibration.results(user=lead, exercise=made)
+
+    scales = {}
+    for item in items:
+        scales.setdefault(item["scale"], []).append(item["code"])
+    expected_groups = {scale for scale, codes in scales.items() if len(codes) >= 2}
+    assert {group["scale"] for group in report["within"]} == expected_groups == {"presence",
+                                                                                 "need"}
+    for group in report["within"]:
+        assert group["items"] == scales[group["scale"]]
+        levels = _levels(vern, group["scale"])
+        matrix = np.array([[levels.index(given[r][code]) for r in range(len(raters))]
+                           for code in group["items"]])  # item × rater
+        counts, _ = aggregate_raters(matrix, n_cat=len(levels))
+        kappa = group["kappa"]
+        assert kappa.value == pytest.approx(sm_fleiss_kappa(counts, method="fleiss"))
+        assert (kappa.n, kappa.raters) == (len(group["items"]), len(raters))
+        assert kappa.ci_low <= kappa.value <= kappa.ci_high and kappa.band
+
+
+def test_agreement_within_the_vignette_is_perfect_when_everyone_rates_alike(
+        lead, cellshare, raters):
+    made = exercise(lead, cellshare)
+    pattern = {code: i % 3 for i, code in enumerate(all_items(cellshare, lambda c: 0))}
+    for rater in raters:
+        calibration.rating_submit(acting_user=rater, exercise=made, ratings=dict(pattern),
+                                  judgement=2)
+
+    within = calibration.results(user=lead, exercise=made)["within"]
+
+    assert [group["scale"] for group in within] == ["presence"]  # "decision" rates no item
+    assert within[0]["kappa"].value == pytest.approx(1.0)
+    assert within[0]["kappa"].band == "almost_perfect"
+
+
+def test_the_page_shows_the_agreement_within_the_vignette(client, lead, cellshare, raters):
+    made = exercise(lead, cellshare)
+    for rater, value in zip(raters, (0, 1, 2), strict=True):
+        calibration.rating_submit(acting_user=rater, exercise=made,
+                                  ratings=all_items(cellshare, lambda code, v=value: v),
+                                  judgement=2)
+    client.force_login(lead)
+
+    shown = client.get(reverse("assessments:calibration_exercise", args=[made.pk]))
+
+    assert "Agreement within this vignette" in shown.content.decode()
+    assert "across the items of this case" in shown.content.decode()

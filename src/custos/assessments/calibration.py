@@ -12,6 +12,10 @@ the selectors read exercises and compute the agreement the assessment lead reads
 * per assessor, "agreement with the group": the share of items (across those exercises)
   where the assessor gave the modal rating, i.e. the value most assessors gave (any of the
   values tied for most counts). It is descriptive, with no chance correction.
+* within this exercise, Fleiss' kappa with the *items* as subjects and the assessors who
+  rated this vignette as raters: how far they agree across the items of this one case.
+  Items are grouped by rating scale (the categories are that scale's levels); only groups
+  of at least two items are estimated. It describes this case alone, not the instrument.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from custos.audit import trail
 from custos.core.errors import InvalidInput, InvalidTransition
 
 from . import reliability, rules
-from .instruments import items_of
+from .instruments import items_of, translated
 from .models import CalibrationExercise, CalibrationRating, Instrument
 from .workflow import is_certified
 
@@ -151,6 +155,23 @@ def _kappa(rows: list[list[int]], categories: list[int]) -> reliability.Estimate
     return reliability.fleiss_kappa(ratings=rows, categories=categories)
 
 
+def _within(definition: Mapping, ratings: list[CalibrationRating]) -> list[dict]:
+    """Fleiss' kappa over the items of one vignette, per group of items sharing a scale."""
+    by_scale: dict[str, list[str]] = {}
+    for item in items_of(definition):
+        by_scale.setdefault(item["scale"], []).append(item["code"])
+    groups = []
+    for scale, codes in by_scale.items():
+        if len(codes) < 2:
+            continue
+        rows = [[r.ratings.get(code) for r in ratings] for code in codes]
+        rows = [row for row in rows if None not in row]
+        groups.append({"scale": scale, "items": codes,
+                       "title": translated(definition["scales"][scale].get("title")) or scale,
+                       "kappa": _kappa(rows, _levels(definition, scale))})
+    return groups
+
+
 def results(*, user, exercise: CalibrationExercise) -> dict | None:
     """Agreement for the exercise's instrument version; None below two ratings here."""
     policy.require(user, PERMISSION)
@@ -193,5 +214,5 @@ def results(*, user, exercise: CalibrationExercise) -> dict | None:
                        key=lambda a: (a["share"], str(a["assessor"])))
     return {"items": items, "judgement": judgement, "assessors": assessors,
             "vignettes": len(used), "raters": raters, "left_out": left_out,
-            "ratings": len(ratings),
+            "ratings": len(ratings), "within": _within(definition, ratings),
             "judgements": sorted(Counter(r.judgement for r in ratings).items())}
