@@ -67,12 +67,18 @@ def world(facility, cell, director):
     exercise = CalibrationExercise.objects.create(
         instrument_id=assessment.instrument_id, title="Vignette", vignette="A case.",
         created_by=director)
+    # A closed exercise: its agreement is for every calibrator (an open one's is withheld
+    # from an assessor who has not rated it).
+    closed = CalibrationExercise.objects.create(
+        instrument_id=assessment.instrument_id, title="Closed vignette", vignette="A case.",
+        created_by=director, closed_at=timezone.now())
     return {"prisoner": prisoner.pk, "code": facility.code, "keep": order.pk,
             "instrument": assessment.instrument_id, "assessment": assessment.pk,
             "cell": cell.pk, "unit": cell.unit_id, "facility": facility.pk,
             "placement": placement.pk, "allocation_end": allocation.pk, "user": director.pk,
             "caseload": [prisoner.pk, other.pk], "classification": proposal.pk,
-            "calibration_exercise": exercise.pk}
+            "calibration_exercise": exercise.pk, "calibration": exercise.pk,
+            "calibration_closed": closed.pk}
 
 
 def _assessment(facility, prisoner):
@@ -99,6 +105,8 @@ def url_for(name: str, world) -> str:
             kwargs[key] = world["user"]
         elif name == "custody:keep_apart_close":
             kwargs[key] = world["keep"]
+        elif name == "calibration-results":
+            kwargs[key] = world["calibration_closed"]
         elif name == "assessments:detail":
             kwargs[key] = world["assessment"]
         else:

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from . import api, classification_api
+from . import api, calibration_api, classification_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -8,5 +8,6 @@ router.register("instruments", api.InstrumentViewSet, basename="instrument")
 router.register("assessments", api.AssessmentViewSet, basename="assessment")
 router.register("classifications", classification_api.ClassificationViewSet,
                 basename="classification")
+router.register("calibration", calibration_api.CalibrationViewSet, basename="calibration")
 router.register("reliability", api.ReliabilityViewSet, basename="reliability")
 urlpatterns = router.urls

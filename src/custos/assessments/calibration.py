@@ -138,6 +138,20 @@ def exercise_get(*, user, pk: int) -> CalibrationExercise:
     return exercise
 
 
+def has_rated(user, exercise: CalibrationExercise) -> bool:
+    return CalibrationRating.objects.filter(exercise=exercise, assessor=user).exists()
+
+
+def results_withheld(user, exercise: CalibrationExercise) -> bool:
+    """Whether the agreement is kept from `user` so that their own rating stays independent.
+
+    While the exercise is open, only those who have rated it and those who may close it
+    read the others' ratings; once it is closed nobody can rate any more.
+    """
+    return (exercise.is_open and not may_close(user, exercise)
+            and not has_rated(user, exercise))
+
+
 def _levels(definition: Mapping, scale: str) -> list[int]:
     return [level["value"] for level in definition["scales"][scale]["levels"]]
 
