@@ -17,7 +17,11 @@ from custos.access.models import Allocation
 from custos.access.policy import PERMISSIONS
 from custos.access.roles import Role
 from custos.assessments import classifying, workflow
-from custos.assessments.models import AssessorCertification, CalibrationExercise
+from custos.assessments.models import (
+    AssessorCertification,
+    CalibrationExercise,
+    ClassificationReview,
+)
 from custos.assessments.services import instrument_load
 from custos.audit.models import AuditEntry
 from custos.custody import services
@@ -64,6 +68,8 @@ def world(facility, cell, director):
     classifying.rules_load(text=(Path(__file__).resolve().parents[2] / "instruments"
                                  / "classification.yaml").read_text())
     proposal = classifying.classification_propose(acting_user=director, prisoner=prisoner)
+    review = ClassificationReview.objects.create(classification=proposal, grounds="Unfair",
+                                                 recorded_by=director)
     exercise = CalibrationExercise.objects.create(
         instrument_id=assessment.instrument_id, title="Vignette", vignette="A case.",
         created_by=director)
@@ -77,6 +83,7 @@ def world(facility, cell, director):
             "cell": cell.pk, "unit": cell.unit_id, "facility": facility.pk,
             "placement": placement.pk, "allocation_end": allocation.pk, "user": director.pk,
             "caseload": [prisoner.pk, other.pk], "classification": proposal.pk,
+            "classification_review": review.pk,
             "calibration_exercise": exercise.pk, "calibration": exercise.pk,
             "calibration_closed": closed.pk}
 
@@ -105,6 +112,8 @@ def url_for(name: str, world) -> str:
             kwargs[key] = world["user"]
         elif name == "custody:keep_apart_close":
             kwargs[key] = world["keep"]
+        elif name == "classification-review-decide":
+            kwargs[key] = world["classification_review"]
         elif name == "calibration-results":
             kwargs[key] = world["calibration_closed"]
         elif name == "assessments:detail":

@@ -94,6 +94,8 @@ ENDPOINTS: dict[str, dict[str, str]] = {
     "classification-list": {"GET": "classification.propose", "POST": "classification.propose"},
     "classification-detail": {"GET": "classification.propose"},
     "classification-decide": {"POST": "classification.decide"},
+    "classification-review-requests": {"POST": "classification.propose"},
+    "classification-review-decide": {"POST": "classification.decide"},
     # Calibration: closing is checked again by the service (the lead who opened it, or a
     # certifier); the agreement is withheld from an assessor who has not rated yet.
     "calibration-list": {"GET": "assessments.calibrate", "POST": "assessments.calibrate"},

@@ -8,6 +8,8 @@ router.register("instruments", api.InstrumentViewSet, basename="instrument")
 router.register("assessments", api.AssessmentViewSet, basename="assessment")
 router.register("classifications", classification_api.ClassificationViewSet,
                 basename="classification")
+router.register("classification-reviews", classification_api.ClassificationReviewViewSet,
+                basename="classification-review")
 router.register("calibration", calibration_api.CalibrationViewSet, basename="calibration")
 router.register("reliability", api.ReliabilityViewSet, basename="reliability")
 urlpatterns = router.urls

@@ -1,4 +1,5 @@
-"""REST adapters over classification: propose, decide; reads scoped and audited.
+"""REST adapters over classification: propose, decide, requests for review; reads scoped
+and audited.
 
 Reads are narrowed to prisoners visible to the user and to holders of
 `classification.propose` or `assessments.view`; outside that a classification does not
@@ -20,7 +21,7 @@ from custos.custody.selectors import prisoner_list_visible_to
 
 from . import classifying
 from .classification_views import classification_list_visible_to
-from .models import Classification
+from .models import Classification, ClassificationReview
 
 
 class ClassificationSerializer(serializers.ModelSerializer):
@@ -33,9 +34,28 @@ class ClassificationSerializer(serializers.ModelSerializer):
                   "status", "decided_by", "decided_at", "review_on", "created_at"]
 
 
+class ClassificationReviewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClassificationReview
+        fields = ["id", "classification", "grounds", "requested_at", "recorded_by", "outcome",
+                  "decided_by", "decided_at"]
+
+
 class ClassificationDetailSerializer(ClassificationSerializer):
+    reviews = ClassificationReviewSerializer(many=True, read_only=True, help_text=_(
+        "The prisoner's requests for review of this classification, with their outcome"))
+
     class Meta(ClassificationSerializer.Meta):
-        fields = [*ClassificationSerializer.Meta.fields, "facts", "fired", "justification"]
+        fields = [*ClassificationSerializer.Meta.fields, "facts", "fired", "justification",
+                  "reviews"]
+
+
+class ReviewRequestSerializer(serializers.Serializer):
+    grounds = serializers.CharField(help_text=_("The grounds the prisoner gives."))
+
+
+class ReviewDecideSerializer(serializers.Serializer):
+    outcome = serializers.CharField(help_text=_("The outcome given to the prisoner."))
 
 
 class ClassificationProposeSerializer(serializers.Serializer):
@@ -66,8 +86,9 @@ class ClassificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     filterset_class = ClassificationFilter
 
     def get_queryset(self):
-        return (classification_list_visible_to(user=self.request.user)
+        rows = (classification_list_visible_to(user=self.request.user)
                 .select_related("prisoner", "rules").order_by("-created_at", "-id"))
+        return rows if self.action == "list" else rows.prefetch_related("reviews")
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -104,3 +125,38 @@ class ClassificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             acting_user=request.user, classification_row=row, category=data["category"],
             justification=data["justification"], review_on=data["review_on"])
         return self._answer(row)
+
+    @extend_schema(request=ReviewRequestSerializer,
+                   responses={201: ClassificationReviewSerializer})
+    @action(detail=True, methods=["post"], url_path="review-requests",
+            url_name="review-requests")
+    def review_requests(self, request, pk=None):
+        row = self.get_object()
+        form = ReviewRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        review = classifying.classification_review_request(
+            acting_user=request.user, classification_row=row,
+            grounds=form.validated_data["grounds"])
+        return Response(ClassificationReviewSerializer(review).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class ClassificationReviewViewSet(viewsets.GenericViewSet):
+    """A prisoner's request for review; its outcome is recorded once, by a director."""
+
+    serializer_class = ClassificationReviewSerializer
+
+    def get_queryset(self):
+        return (ClassificationReview.objects.filter(
+            classification__in=classification_list_visible_to(user=self.request.user))
+            .select_related("classification__prisoner"))
+
+    @extend_schema(request=ReviewDecideSerializer, responses=ClassificationReviewSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        review = self.get_object()
+        form = ReviewDecideSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        review = classifying.classification_review_decide(
+            acting_user=request.user, review=review, outcome=form.validated_data["outcome"])
+        return Response(ClassificationReviewSerializer(review).data)

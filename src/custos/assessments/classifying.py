@@ -146,6 +146,8 @@ def classification_review_request(*, acting_user, classification_row: Classifica
                    prisoner_id=classification_row.prisoner_id)
     if not grounds.strip():
         raise InvalidInput(_("Record the prisoner's grounds."), field="grounds")
+    if classification_row.status != ClassificationStatus.APPROVED:
+        raise InvalidTransition(_("Only the classification in force can be reviewed."))
     review = ClassificationReview.objects.create(classification=classification_row,
                                                  grounds=grounds.strip(),
                                                  recorded_by=acting_user)
@@ -158,6 +160,8 @@ def classification_review_decide(*, acting_user, review: ClassificationReview,
                                  outcome: str) -> ClassificationReview:
     policy.require(acting_user, "classification.decide",
                    facility_id=review.classification.prisoner.facility_id)
+    # Locked, so two directors answering at once cannot both record an outcome.
+    review = ClassificationReview.objects.select_for_update().get(pk=review.pk)
     if review.decided_at:
         raise InvalidTransition(_("This request has already been answered."))
     if not outcome.strip():
