@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from custos.assessments import workflow
@@ -59,3 +60,17 @@ def test_a_request_needs_its_reason_and_a_known_kind(facility, director):
             workflow.assessment_request(acting_user=director, prisoner=prisoner, kind=kind,
                                         reason=reason)
     assert not AssessmentRequest.objects.exists()
+
+
+@pytest.mark.parametrize("role,shown", [("director", True), ("casemanager", True),
+                                        ("security", False), ("monitor", False)])
+def test_the_facility_page_links_to_the_due_list_for_those_who_may_read_it(
+        client, facility, persona, role, shown):
+    due_url = reverse("assessments:due", kwargs={"code": facility.code})
+    client.force_login(persona(role))
+
+    page = client.get(reverse("custody:facility", kwargs={"code": facility.code}))
+
+    assert page.status_code == 200
+    assert (f'href="{due_url}"' in page.content.decode()) is shown
+    assert client.get(due_url).status_code == (200 if shown else 403)

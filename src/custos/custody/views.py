@@ -15,7 +15,7 @@ from custos.audit import trail
 from custos.core.errors import DomainError
 from custos.core.exports import csv_response
 
-from . import file_sections, forms, selectors, services
+from . import facility_links, file_sections, forms, selectors, services
 
 
 def _apply(form, error: DomainError) -> None:
@@ -45,7 +45,8 @@ def facility_detail(request, code):
         unit = get_object_or_404(facility.units, code=request.GET["unit"])
         cells = selectors.cells_with_occupants(user=request.user, unit=unit)
     return render(request, "custody/facility.html",
-                  {"facility": facility, "units": units, "unit": unit, "cells": cells})
+                  {"facility": facility, "units": units, "unit": unit, "cells": cells,
+                   "links": facility_links.collect(request, facility)})
 
 
 def prisoner_search(request):
