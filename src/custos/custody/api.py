@@ -118,10 +118,14 @@ class PrisonerViewSet(ReadOnly):
                    responses=serializers.PrisonerSerializer)
     def partial_update(self, request, pk=None):
         prisoner = self.get_object()
-        data = _valid(serializers.PrisonerUpdateSerializer, request)
-        version = data.pop("version")
+        form = serializers.PrisonerUpdateSerializer(data=request.data,
+                                                    context={"request": request})
+        form.fields["cell"].queryset = selectors.cell_list_visible_to(user=request.user)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        version, cell = data.pop("version"), data.pop("cell", None)
         prisoner = services.prisoner_update(acting_user=request.user, prisoner=prisoner,
-                                            expected_version=version, changes=data)
+                                            expected_version=version, changes=data, cell=cell)
         return Response(self.get_serializer(prisoner).data)
 
     @extend_schema(request=serializers.ReleaseSerializer, responses=serializers.PrisonerSerializer)

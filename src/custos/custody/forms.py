@@ -184,15 +184,33 @@ class ReleaseForm(forms.Form):
 
 
 class PrisonerEditForm(IdentityFields):
-    """Identity, legal and sentence details. Sensitive fields only for those who may see them."""
+    """Identity, legal and sentence details. Sensitive fields only for those who may see them.
+
+    `cells`, for those who may place the prisoner: where they move when a change of legal
+    status would leave them with prisoners of the other status (Mandela Rule 11(b)).
+    """
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    cell = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("New cell (with a change of legal status)"),
+        help_text=_("Only when the legal status changes and the present cell or unit would "
+                    "then hold remand and convicted prisoners together."))
+
+    def __init__(self, *args, cells=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if cells is None:
+            del self.fields["cell"]
+        else:
+            self.fields["cell"].queryset = cells
+            self.fields["cell"].label_from_instance = lambda c: _(
+                "%(cell)s — %(count)s of %(beds)s beds taken") % {
+                "cell": c, "count": c.head_count, "beds": c.beds}
 
     def changes(self, prisoner) -> dict:
         """Only the fields the user changed, so a save never rewrites what they did not touch."""
         data = self.cleaned_data
         return {name: data[name] for name in self.fields
-                if name != "version" and data[name] != getattr(prisoner, name)}
+                if name not in ("version", "cell") and data[name] != getattr(prisoner, name)}
 
 
 class NameForm(forms.Form):

@@ -180,6 +180,11 @@ class PrisonerUpdateSerializer(serializers.Serializer):
     health_notes = serializers.CharField(required=False, allow_blank=True)
     disability = serializers.CharField(max_length=200, required=False, allow_blank=True)
     group_affiliation = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    cell = serializers.PrimaryKeyRelatedField(
+        queryset=Cell.objects.none(), required=False, allow_null=True,
+        help_text=_("With a change of legal status only: the cell the prisoner moves to, in "
+                    "the same change, when the present cell or unit would otherwise hold "
+                    "remand and convicted prisoners together (Mandela Rule 11(b))."))
 
 
 class ReleaseSerializer(serializers.Serializer):

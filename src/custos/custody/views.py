@@ -207,13 +207,18 @@ def prisoner_edit(request, pk):
     hidden = redaction.hidden_fields(request.user, "custody.prisoner",
                                      facility_id=prisoner.facility_id, prisoner_id=prisoner.pk)
     initial = {name: getattr(prisoner, name) for name in services.EDITABLE_FIELDS}
-    form = forms.PrisonerEditForm(request.POST or None, hidden=hidden,
-                                  initial={**initial, "version": prisoner.version})
+    may_place = prisoner.current_cell_id and policy.can(
+        request.user, "custody.place", facility_id=prisoner.facility_id)
+    form = forms.PrisonerEditForm(
+        request.POST or None, hidden=hidden, initial={**initial, "version": prisoner.version},
+        cells=selectors.cells_for_placement(user=request.user, prisoner=prisoner)
+        if may_place else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.prisoner_update(acting_user=request.user, prisoner=prisoner,
                                      expected_version=form.cleaned_data["version"],
-                                     changes=form.changes(prisoner))
+                                     changes=form.changes(prisoner),
+                                     cell=form.cleaned_data.get("cell"))
         except DomainError as error:
             _apply(form, error)
         else:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from custos.access import policy, redaction
 from custos.audit import trail
 from custos.core.concurrency import save_versioned
-from custos.core.errors import InvalidInput, check_choice
+from custos.core.errors import InvalidInput, RuleViolation, check_choice
 
 from ..models import (
     AdmissionRecord,
@@ -30,7 +30,7 @@ from ..models import (
     Sex,
 )
 from ..names import prisoner_keys
-from .placements import end_open_placement, placement_create
+from .placements import end_open_placement, placement_create, status_change_check
 
 # --- admission, change and release ---------------------------------------------------------
 
@@ -187,8 +187,13 @@ def prisoner_admit(
 
 @transaction.atomic
 def prisoner_update(*, acting_user, prisoner: Prisoner, expected_version: int,
-                    changes: Mapping) -> Prisoner:
-    """Change identity, legal or sentence details; refused if someone saved in between."""
+                    changes: Mapping, cell: Cell | None = None) -> Prisoner:
+    """Change identity, legal or sentence details; refused if someone saved in between.
+
+    A change of legal status is refused while the prisoner's cell or unit would then hold
+    remand and convicted prisoners together (Mandela Rule 11(b)), unless `cell` names where
+    they move in the same transaction; the move is checked under the new status.
+    """
     policy.require(acting_user, "custody.edit", facility_id=prisoner.facility_id,
                    prisoner_id=prisoner.pk, target=str(prisoner.pk))
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -199,6 +204,13 @@ def prisoner_update(*, acting_user, prisoner: Prisoner, expected_version: int,
                              facility_id=prisoner.facility_id, prisoner_id=prisoner.pk)
     merged = {f: getattr(prisoner, f) for f in EDITABLE_FIELDS} | dict(changes)
     _validate_identity(merged, today=timezone.localdate())
+    new_status = changes.get("legal_status", prisoner.legal_status)
+    status_changes = new_status != prisoner.legal_status
+    if cell is not None and not status_changes:
+        raise InvalidInput(_("A new cell goes with a change of legal status; move the "
+                             "prisoner through a placement otherwise."), field="cell")
+    if status_changes and cell is None:
+        _refuse_status_change(prisoner, new_status)
     before = {f: getattr(prisoner, f) for f in changes}
     for field, value in changes.items():
         setattr(prisoner, field, value)
@@ -207,7 +219,25 @@ def prisoner_update(*, acting_user, prisoner: Prisoner, expected_version: int,
                    fields=list(changes))
     trail.record(acting_user, "prisoner.update", prisoner,
                  changes=trail.diff(before, dict(changes)))
+    if cell is not None:
+        # Saved first, so the placement rules read the new status from the record.
+        placement_create(acting_user=acting_user, prisoner=prisoner, cell=cell,
+                         reason=_("Change of legal status"))
+        prisoner.refresh_from_db()
     return prisoner
+
+
+def _refuse_status_change(prisoner: Prisoner, legal_status: str) -> None:
+    violations = status_change_check(prisoner=prisoner, legal_status=legal_status)
+    if not violations:
+        return
+    first = violations[0]
+    raise RuleViolation(
+        _("%(rules)s Choose a new cell for %(who)s in the same change.")
+        % {"rules": " ".join(v.message for v in violations), "who": prisoner},
+        rule=first.rule, people=first.people, field="legal_status",
+        details={"violations": [{"rule": v.rule, "message": v.message,
+                                 "people": list(v.people)} for v in violations]})
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -62,9 +63,12 @@ def active_keep_aparts(prisoner: Prisoner, on: date):
     ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
 
 
-def placement_check(*, prisoner: Prisoner, cell: Cell,
-                    on: date | None = None) -> list[rules.Violation]:
-    """Every rule that placing `prisoner` in `cell` would break, from the current state."""
+def placement_check(*, prisoner: Prisoner, cell: Cell, on: date | None = None,
+                    legal_status: str | None = None) -> list[rules.Violation]:
+    """Every rule that placing `prisoner` in `cell` would break, from the current state.
+
+    `legal_status` judges the prisoner under a status not yet saved (a change of status).
+    """
     on = on or timezone.localdate()
     cell = Cell.objects.select_related("unit__facility").get(pk=cell.pk)
     others = (
@@ -81,10 +85,29 @@ def placement_check(*, prisoner: Prisoner, cell: Cell,
             orders.append(rules.KeepApartOrder(
                 other=_located([other], on)[0], level=order.level,
                 reason=order.get_reason_display()))
+    person = person_fact(prisoner, on)
+    if legal_status is not None:
+        person = dataclasses.replace(person, legal_status=legal_status)
     return rules.placement_violations(
-        prisoner=person_fact(prisoner, on), place=place_fact(cell),
+        prisoner=person, place=place_fact(cell),
         others_in_unit=_located(others, on), keep_aparts=orders,
     )
+
+
+def status_change_check(*, prisoner: Prisoner, legal_status: str,
+                        on: date | None = None) -> list[rules.Violation]:
+    """What the prisoner's current placement would break under `legal_status` (Mandela Rule
+    11(b): remand and convicted prisoners are held apart) that it does not break today.
+
+    Only the breaches the change brings are returned: an overcrowding override or another
+    state the placement already had is not the status change's doing.
+    """
+    if prisoner.status != CustodyStatus.IN_CUSTODY or not prisoner.current_cell_id:
+        return []
+    cell = Cell(pk=prisoner.current_cell_id)
+    today = placement_check(prisoner=prisoner, cell=cell, on=on)
+    return [v for v in placement_check(prisoner=prisoner, cell=cell, on=on,
+                                       legal_status=legal_status) if v not in today]
 
 
 def _refuse(violations: list[rules.Violation]) -> None:
