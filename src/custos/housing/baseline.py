@@ -1,0 +1,158 @@
+"""First fit: each prisoner in turn to the first place that keeps every hard rule.
+
+It is what a busy officer does by hand, and the yardstick the optimiser is measured against:
+a plan's exposure is reported beside first fit's, and the optimiser never returns a plan
+that costs more than first fit's when first fit places everyone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from .evaluate import Placement, by_cell
+from .problem import Problem, cell_refusal, mixes, regime_group, regime_refusal, unit_refusal
+
+
+class State:
+    """Who is where so far, kept so that every check is a look-up."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.placement: Placement = {}
+        self.in_place: dict[int, int] = Counter()  # cell (or unit) -> people
+        self.kind_of_cell: dict[int, tuple] = {}
+        self.single_taken: set[int] = set()  # cells holding someone who needs to be alone
+        self.kinds_in_unit: dict[int, set] = defaultdict(set)
+        self.groups_in_unit: dict[int, Counter] = defaultdict(Counter)
+        self.where: dict[int, tuple[int, int, str]] = {}  # prisoner -> (cell, unit, landing)
+
+    def fits(self, prisoner, place: int) -> bool:
+        problem, cells = self.problem, by_cell(self.problem)
+        cell = problem.cell_by_id[place] if cells else None
+        unit = problem.unit_by_id[cell.unit_id if cells else place]
+        if unit_refusal(prisoner, unit) or regime_refusal(problem, prisoner, unit):
+            return False
+        if cells:
+            if cell_refusal(prisoner, cell) or place in self.single_taken:
+                return False
+            if self.in_place[place] >= problem.capacity[place]:
+                return False
+            if prisoner.needs_single_cell and self.in_place[place]:
+                return False
+            if self.kind_of_cell.get(place, prisoner.kind) != prisoner.kind:
+                return False
+        elif self.in_place[place] >= self.unit_places(place):
+            return False
+        if any(not mixes(unit, prisoner.kind, kind) for kind in self.kinds_in_unit[unit.id]):
+            return False
+        group = regime_group(problem, prisoner)
+        here = self.groups_in_unit[unit.id]
+        if group == "dispersed" and here["dispersed"] >= problem.options.dispersal_limit:
+            return False
+        if here and (group == "apart") != (here["apart"] == sum(here.values())):
+            return False
+        for order in problem.keep_aparts_of(prisoner.id):
+            other = self.where.get(order.b if order.a == prisoner.id else order.a)
+            if other is None:
+                continue
+            if order.level == "cell" and cells and other[0] == place:
+                return False
+            if order.level == "landing" and cells and other[1] == unit.id \
+                    and other[2] == cell.landing:
+                return False
+            if (order.level == "unit" or not cells) and other[1] == unit.id:
+                return False
+        return True
+
+    def unit_places(self, unit_id: int) -> int:
+        capacity = self.problem.capacity
+        return sum(capacity[c.id] for c in self.problem.cells_of_unit[unit_id])
+
+    def put(self, prisoner, place: int) -> None:
+        problem, cells = self.problem, by_cell(self.problem)
+        cell = problem.cell_by_id[place] if cells else None
+        unit_id = cell.unit_id if cells else place
+        self.placement[prisoner.id] = place
+        self.in_place[place] += 1
+        if cells:
+            self.kind_of_cell[place] = prisoner.kind
+            if prisoner.needs_single_cell:
+                self.single_taken.add(place)
+        self.kinds_in_unit[unit_id].add(prisoner.kind)
+        self.groups_in_unit[unit_id][regime_group(problem, prisoner)] += 1
+        self.where[prisoner.id] = (place, unit_id, cell.landing if cells else "")
+
+
+def first_fit(problem: Problem) -> Placement:
+    """Those who stay first, then each other prisoner (by id) in the first place that fits."""
+    state = State(problem)
+    cells = by_cell(problem)
+    places = ([c.id for c in sorted(problem.cells, key=lambda c: (c.unit_id, c.label, c.id))]
+              if cells else [u.id for u in sorted(problem.units, key=lambda u: u.id)])
+    for prisoner in problem.prisoners:
+        if not prisoner.movable:
+            place = prisoner.current_cell if cells else prisoner.current_unit
+            if place is not None:
+                state.put(prisoner, place)
+    for prisoner in sorted(problem.prisoners, key=lambda p: p.id):
+        if prisoner.id in state.placement:
+            continue
+        state.placement[prisoner.id] = None
+        for place in places:
+            if state.fits(prisoner, place):
+                state.put(prisoner, place)
+                break
+    return state.placement
+
+
+def warm_start(problem: Problem) -> Placement:
+    """A complete placement to start the search from, when one is easy to find.
+
+    Everyone who is placed stays where he is (a lawful state stays lawful); the others go,
+    most restricted first, to a cell that fits in a unit already holding their kind, else in
+    the emptiest unit that takes them — so kinds are not scattered over units the way first
+    fit scatters them. If keeping everyone in place leaves some without a cell, it tries
+    again moving whoever may move, and keeps whichever places more.
+    """
+    keeping = _warm_start(problem, keep=True)
+    if all(place is not None for place in keeping.values()):
+        return keeping
+    moving = _warm_start(problem, keep=False)
+    placed = sum(1 for place in moving.values() if place is not None)
+    return moving if placed > sum(1 for p in keeping.values() if p is not None) else keeping
+
+
+def _warm_start(problem: Problem, *, keep: bool) -> Placement:
+    state = State(problem)
+    cells = by_cell(problem)
+    waiting = []
+    for prisoner in problem.prisoners:
+        place = prisoner.current_cell if cells else prisoner.current_unit
+        if place is not None and (keep or not prisoner.movable) and state.fits(prisoner, place):
+            state.put(prisoner, place)
+        else:
+            waiting.append(prisoner)
+    units = sorted(problem.units, key=lambda u: u.id)
+    places = {u.id: ([c.id for c in problem.cells_of_unit[u.id]] if cells else [u.id])
+              for u in units}
+    free = {u.id: state.unit_places(u.id) for u in units}
+    for prisoner in state.placement:
+        unit_id = (problem.cell_by_id[state.placement[prisoner]].unit_id if cells
+                   else state.placement[prisoner])
+        free[unit_id] -= 1
+
+    def openness(prisoner) -> int:
+        return sum(1 for u in units if not unit_refusal(prisoner, u))
+
+    waiting.sort(key=lambda p: (openness(p), -len(problem.keep_aparts_of(p.id)), p.id))
+    for prisoner in waiting:
+        state.placement[prisoner.id] = None
+        ranked = sorted(units, key=lambda u: (prisoner.kind not in state.kinds_in_unit[u.id],
+                                              -free[u.id], u.id))
+        for unit in ranked:
+            place = next((p for p in places[unit.id] if state.fits(prisoner, p)), None)
+            if place is not None:
+                state.put(prisoner, place)
+                free[unit.id] -= 1
+                break
+    return state.placement
