@@ -156,3 +156,55 @@ def _warm_start(problem: Problem, *, keep: bool) -> Placement:
                 free[unit.id] -= 1
                 break
     return state.placement
+
+
+def least_exposure(problem: Problem) -> Placement:
+    """Greedy: each prisoner, most restricted and most influential first, to the unit where he
+    adds the least to the objective (exposure to and from who is there, and a move if it is
+    not his own unit), in a cell that keeps every rule. A start for the search, not a plan.
+    """
+    weights = problem.options.weights
+    state = State(problem)
+    cells = by_cell(problem)
+    units = sorted(problem.units, key=lambda u: u.id)
+    influence = Counter()
+    vulnerability = Counter()
+    places = {u.id: ([c.id for c in problem.cells_of_unit[u.id]] if cells else [u.id])
+              for u in units}
+
+    def put(prisoner, place):
+        state.put(prisoner, place)
+        unit_id = problem.cell_by_id[place].unit_id if cells else place
+        influence[unit_id] += prisoner.influence
+        vulnerability[unit_id] += prisoner.vulnerability
+
+    waiting = []
+    for prisoner in problem.prisoners:
+        place = prisoner.current_cell if cells else prisoner.current_unit
+        if not prisoner.movable and place is not None:
+            put(prisoner, place)
+        else:
+            waiting.append(prisoner)
+
+    def openness(prisoner) -> int:
+        return sum(1 for u in units if not unit_refusal(prisoner, u))
+
+    waiting.sort(key=lambda p: (openness(p), -p.influence, -p.vulnerability, p.id))
+    for prisoner in waiting:
+        state.placement[prisoner.id] = None
+
+        def cost(unit, prisoner=prisoner):
+            added = (prisoner.influence * vulnerability[unit.id]
+                     + prisoner.vulnerability * influence[unit.id])
+            return (weights.unit_exposure * added
+                    + weights.move * (unit.id != prisoner.current_unit),
+                    prisoner.kind not in state.kinds_in_unit[unit.id], unit.id)
+
+        for unit in sorted(units, key=cost):
+            own = prisoner.current_cell if unit.id == prisoner.current_unit else None
+            ordered = [own, *places[unit.id]] if own else places[unit.id]
+            place = next((p for p in ordered if state.fits(prisoner, p)), None)
+            if place is not None:
+                put(prisoner, place)
+                break
+    return state.placement

@@ -65,7 +65,7 @@ class _Run:
 
     def say(self, stage: str, done: float, objective, bound) -> None:
         if self.progress:
-            self.progress(stage, done, objective, bound)
+            self.progress(stage, done, objective, None if bound is None else max(0, bound))
 
     def solve(self, model: cp_model.CpModel, seconds: float,
               report: Callable[[int, int], None] | None = None) -> tuple[cp_model.CpSolver, int]:
@@ -117,8 +117,7 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
         placement, status, bound = _whole(problem, movable, fixed, run)
         outcome.method = "whole"
     else:
-        placement, status, bound = _staged(problem, movable, fixed, run,
-                                           baseline.warm_start(problem))
+        placement, status, bound = _staged(problem, movable, fixed, run, _start(problem))
         outcome.method = "staged"
     if status == "infeasible":
         outcome.conflicts = diagnose.from_core(problem, movable, fixed, run) or [
@@ -145,7 +144,8 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
 
 def _finish(outcome: Outcome, run: _Run) -> Outcome:
     outcome.seconds = round(time.monotonic() - run.started, 3)
-    outcome.lower_bound = min(outcome.lower_bound, outcome.metrics.get("objective", 0))
+    # every term of the objective is >= 0, so 0 is always a bound
+    outcome.lower_bound = max(0, min(outcome.lower_bound, outcome.metrics.get("objective", 0)))
     run.say("done", 1.0, outcome.metrics.get("objective"), outcome.lower_bound)
     return outcome
 
@@ -172,6 +172,14 @@ def _whole(problem, movable, fixed, run: _Run):
     for prisoner in fixed:
         placement[prisoner.id] = prisoner.current_cell
     return placement, _status(code), int(solver.BestObjectiveBound()) - offset
+
+
+def _start(problem) -> Placement:
+    """The better complete one of two greedy placements, to start the search from."""
+    found = [baseline.least_exposure(problem), baseline.warm_start(problem)]
+    return min(found, key=lambda placement: (
+        sum(1 for place in placement.values() if place is None),
+        metrics(problem, placement)["objective"]))
 
 
 def _staged(problem, movable, fixed, run: _Run, start: Placement):

@@ -248,6 +248,17 @@ def _exposure(model, counted, staying, name: str):
               + sum(p.vulnerability for p in staying))
     product = model.NewIntVar(0, top_influence * top_vulnerability, f"p{name}")
     model.AddMultiplicationEquality(product, [influence, vulnerability])
+    # Redundant cuts the solver propagates well: once the influence here reaches k, the
+    # product is at least k × the vulnerability (and the other way round).
+    for one, other, top in ((influence, vulnerability, top_influence),
+                            (vulnerability, influence, top_vulnerability)):
+        step = 1
+        while step <= top:
+            reached = model.NewBoolVar(f"r{name}")
+            model.Add(one >= step).OnlyEnforceIf(reached)
+            model.Add(one < step).OnlyEnforceIf(reached.Not())
+            model.Add(product >= step * other).OnlyEnforceIf(reached)
+            step *= 2
     return product
 
 
