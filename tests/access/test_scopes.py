@@ -246,6 +246,24 @@ def test_sensitive_fields_follow_the_need_to_know_in_the_api(people, facility, d
     assert "group_affiliation" not in as_manager
 
 
+def test_the_family_home_is_shown_only_to_those_who_place_or_support_the_prisoner(
+        people, facility, director):
+    prisoner = people["here"]
+    Prisoner.objects.filter(pk=prisoner.pk).update(
+        family_home="Ségou", family_home_latitude=13.43, family_home_longitude=-6.26)
+    provider = user_with_role("provider", facility, username="provider")
+    Allocation.objects.create(user=provider, prisoner=prisoner, allocated_by=director)
+    officer = user_with_role("security", facility, username="officer")
+    url = f"/api/v1/prisoners/{prisoner.pk}/"
+
+    as_provider = api_as(provider).get(url).json()
+    as_officer = api_as(officer).get(url).json()
+
+    assert as_provider["id"] == prisoner.pk
+    assert not {"family_home", "family_home_latitude", "family_home_longitude"} & set(as_provider)
+    assert as_officer["family_home"] == "Ségou" and as_officer["family_home_latitude"] == 13.43
+
+
 def test_the_file_page_hides_what_the_role_may_not_see(client, people, facility):
     client.force_login(user_with_role("security", facility, username="officer"))
 

@@ -17,6 +17,9 @@ FIELD_PERMISSIONS: dict[str, dict[str, str]] = {
         "health_notes": "custody.view_health",
         "disability": "custody.view_health",
         "group_affiliation": "custody.view_affiliation",
+        "family_home": "custody.view_family_home",
+        "family_home_latitude": "custody.view_family_home",
+        "family_home_longitude": "custody.view_family_home",
     },
 }
 

@@ -49,6 +49,14 @@ class IdentityFields(forms.Form):
                                  required=False)
     group_affiliation = forms.CharField(label=_("Group affiliation"), max_length=200,
                                         required=False)
+    needs_single_cell = forms.BooleanField(label=_("Needs a single cell"), required=False)
+    needs_accessible_cell = forms.BooleanField(label=_("Needs an accessible cell"),
+                                               required=False)
+    family_home = forms.CharField(label=_("Family home"), max_length=200, required=False)
+    family_home_latitude = forms.FloatField(label=_("Family home latitude"), required=False,
+                                            min_value=-90, max_value=90)
+    family_home_longitude = forms.FloatField(label=_("Family home longitude"), required=False,
+                                             min_value=-180, max_value=180)
 
     def __init__(self, *args, hidden: frozenset[str] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,7 +110,9 @@ class AdmitForm(IdentityFields):
     # Identity fields passed through as they are (those hidden from the user are absent).
     IDENTITY = ("nationality", "languages", "interpreter_needed", "terrorism_related",
                 "returned_foreign_fighter", "sentence_start", "expected_release", "religion",
-                "health_notes", "disability", "group_affiliation")
+                "health_notes", "disability", "group_affiliation", "needs_single_cell",
+                "needs_accessible_cell", "family_home", "family_home_latitude",
+                "family_home_longitude")
 
     def __init__(self, *args, facilities, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from custos.core.models import TrackedModel
 
 ADULT_AGE = 18
+LATITUDE = [MinValueValidator(-90), MaxValueValidator(90)]
+LONGITUDE = [MinValueValidator(-180), MaxValueValidator(180)]
 
 
 class SecurityLevel(models.TextChoices):
@@ -77,6 +80,9 @@ class Facility(TrackedModel):
     population_served = models.CharField(
         _("population served"), max_length=10, choices=PopulationServed.choices
     )
+    # Where the facility is, for the distance from prisoners' families (national plans).
+    latitude = models.FloatField(_("latitude"), null=True, blank=True, validators=LATITUDE)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True, validators=LONGITUDE)
 
     class Meta:
         ordering = ["code"]
@@ -152,6 +158,15 @@ class Prisoner(TrackedModel):
     health_notes = models.TextField(_("health notes"), blank=True)
     disability = models.CharField(_("disability or access need"), max_length=200, blank=True)
     group_affiliation = models.CharField(_("group affiliation"), max_length=200, blank=True)
+    # Housing needs the placement optimiser must respect.
+    needs_single_cell = models.BooleanField(_("needs a single cell"), default=False)
+    needs_accessible_cell = models.BooleanField(_("needs an accessible cell"), default=False)
+    # The family's home, so a placement does not cut family contact by distance (seed 003).
+    family_home = models.CharField(_("family home"), max_length=200, blank=True)
+    family_home_latitude = models.FloatField(_("family home latitude"), null=True, blank=True,
+                                             validators=LATITUDE)
+    family_home_longitude = models.FloatField(_("family home longitude"), null=True,
+                                              blank=True, validators=LONGITUDE)
 
     status = models.CharField(
         _("custody status"), max_length=12, choices=CustodyStatus.choices,

@@ -32,7 +32,8 @@ class FacilitySerializer(serializers.ModelSerializer):
     class Meta:
         model = Facility
         fields = ["id", "code", "name", "country", "security_level", "official_capacity",
-                  "population_served", "population", "occupancy_percent", "version"]
+                  "population_served", "latitude", "longitude", "population",
+                  "occupancy_percent", "version"]
 
     def get_occupancy_percent(self, facility) -> float | None:
         if not facility.official_capacity:
@@ -103,7 +104,8 @@ PRISONER_FIELDS = [
     "interpreter_needed", "legal_status", "terrorism_related", "returned_foreign_fighter",
     "categories", "sentence_start", "expected_release", "status", "facility", "current_cell",
     "admitted_at", "released_at", "release_reason", "religion", "health_notes", "disability",
-    "group_affiliation", "version",
+    "group_affiliation", "needs_single_cell", "needs_accessible_cell", "family_home",
+    "family_home_latitude", "family_home_longitude", "version",
 ]
 
 
@@ -155,6 +157,13 @@ class PrisonerAdmitSerializer(serializers.Serializer):
     health_notes = serializers.CharField(required=False, allow_blank=True)
     disability = serializers.CharField(max_length=200, required=False, allow_blank=True)
     group_affiliation = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    needs_single_cell = serializers.BooleanField(required=False)
+    needs_accessible_cell = serializers.BooleanField(required=False)
+    family_home = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    family_home_latitude = serializers.FloatField(required=False, allow_null=True,
+                                                  min_value=-90, max_value=90)
+    family_home_longitude = serializers.FloatField(required=False, allow_null=True,
+                                                   min_value=-180, max_value=180)
     admitted_at = serializers.DateTimeField(required=False)
     admission = AdmissionSerializer()
     family = FamilySerializer(many=True, required=False)
@@ -180,6 +189,13 @@ class PrisonerUpdateSerializer(serializers.Serializer):
     health_notes = serializers.CharField(required=False, allow_blank=True)
     disability = serializers.CharField(max_length=200, required=False, allow_blank=True)
     group_affiliation = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    needs_single_cell = serializers.BooleanField(required=False)
+    needs_accessible_cell = serializers.BooleanField(required=False)
+    family_home = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    family_home_latitude = serializers.FloatField(required=False, allow_null=True,
+                                                  min_value=-90, max_value=90)
+    family_home_longitude = serializers.FloatField(required=False, allow_null=True,
+                                                   min_value=-180, max_value=180)
     cell = serializers.PrimaryKeyRelatedField(
         queryset=Cell.objects.none(), required=False, allow_null=True,
         help_text=_("With a change of legal status only: the cell the prisoner moves to, in "

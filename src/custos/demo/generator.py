@@ -180,7 +180,9 @@ class DemoSystem:
         facility = Facility(code=code, name=f"{profile.city} {code[-2:]}", country=profile.iso2,
                             security_level="high", official_capacity=1,
                             population_served="mixed", created_by=self.actor,
-                            updated_by=self.actor)
+                            updated_by=self.actor,
+                            latitude=round(profile.latitude + self.rng.uniform(-0.5, 0.5), 4),
+                            longitude=round(profile.longitude + self.rng.uniform(-0.5, 0.5), 4))
         facility.save()
         capacity = 0
         cells: dict[str, list[Cell]] = {}
@@ -250,7 +252,9 @@ class DemoSystem:
                 d.terrorism and rng.random() < 0.15, sentence_start, expected,
                 rng.choice(("", "Islam", "Christianity", "")), "", "",
                 f"Synthetic group {rng.randint(1, 6)}" if d.terrorism else "", "in_custody",
-                facility.pk, d.cell.pk, d.admitted, None, "", None, *stamp))
+                facility.pk, d.cell.pk, d.admitted, None, "", None,
+                rng.random() < 0.01, rng.random() < 0.02, *self._family_home(facility),
+                *stamp))
             for full, script, kind in d.names:
                 names.append((pk, full, script, kind, *stamp))
             for key, rank in _keys(tuple(n[0] for n in d.names)).items():
@@ -282,7 +286,8 @@ class DemoSystem:
             "returned_foreign_fighter", "sentence_start", "expected_release", "religion",
             "health_notes", "disability", "group_affiliation", "status", "facility",
             "current_cell", "admitted_at", "released_at", "release_reason", "sealed_at",
-            *tracked), prisoners)
+            "needs_single_cell", "needs_accessible_cell", "family_home", "family_home_latitude",
+            "family_home_longitude", *tracked), prisoners)
         bulk.reset_sequences(Prisoner)
         bulk.insert(PrisonerName, ("prisoner", "full_name", "script", "kind", *tracked), names)
         bulk.insert(NameKey, ("prisoner", "key", "rank"), keys)
@@ -299,6 +304,13 @@ class DemoSystem:
         bulk.insert(Placement, ("prisoner", "cell", "started_at", "ended_at", "reason",
                                 "authorised_by", "overcrowding_override", "override_reason",
                                 *tracked), placements)
+
+    def _family_home(self, facility: Facility) -> tuple[str, float, float]:
+        """Somewhere within a few hundred kilometres of the facility."""
+        rng = self.rng
+        district = rng.randint(1, 12)
+        return (f"District {district}", round(facility.latitude + rng.uniform(-3, 3), 4),
+                round(facility.longitude + rng.uniform(-3, 3), 4))
 
     def _allocate(self, drafts: list[Draft]) -> None:
         """A caseload of up to 40 prisoners a facility for each case manager and provider."""

@@ -42,7 +42,8 @@ ADMISSION_FIELDS = (
 EDITABLE_FIELDS = (
     "date_of_birth", "sex", "nationality", "languages", "interpreter_needed", "legal_status",
     "terrorism_related", "returned_foreign_fighter", "sentence_start", "expected_release",
-    "religion", "health_notes", "disability", "group_affiliation",
+    "religion", "health_notes", "disability", "group_affiliation", "needs_single_cell",
+    "needs_accessible_cell", "family_home", "family_home_latitude", "family_home_longitude",
 )
 
 
@@ -61,6 +62,13 @@ def _validate_identity(values: Mapping, *, today: date) -> None:
     if start and end and end < start:
         raise InvalidInput(_("The expected release is before the sentence start."),
                            field="expected_release")
+    latitude, longitude = values.get("family_home_latitude"), values.get("family_home_longitude")
+    if latitude is not None and not -90 <= latitude <= 90:
+        raise InvalidInput(_("A latitude is between -90 and 90 degrees."),
+                           field="family_home_latitude")
+    if longitude is not None and not -180 <= longitude <= 180:
+        raise InvalidInput(_("A longitude is between -180 and 180 degrees."),
+                           field="family_home_longitude")
 
 
 def _index_names(prisoner: Prisoner, names: Iterable[str]) -> None:

@@ -198,3 +198,137 @@ def placement_create(
         changes={"cell": [from_cell, cell.pk], "override_reason": placement.override_reason},
     )
     return placement
+
+
+# --- many moves at once (an approved housing plan) -------------------------------------------
+
+
+@transaction.atomic
+def placements_apply(
+    *,
+    acting_user,
+    moves: list[tuple[Prisoner, Cell]],
+    reason: str,
+    overcrowding_reason: str = "",
+    at: datetime | None = None,
+) -> list[Placement]:
+    """Move many prisoners at once, judged by where everyone will be after every move.
+
+    Moves made one by one could be refused half-way (two cellmates swapping cells) or pass
+    one by one and break a rule together; so every moved prisoner is checked by the same rules
+    as `placement_create` against the final occupants of the cell, landing and unit, and the
+    whole batch is refused if any rule breaks. Capacity may be exceeded only with a director's
+    recorded `overcrowding_reason`.
+    """
+    at = at or timezone.now()
+    on = at.date()
+    if not reason.strip():
+        raise InvalidInput(_("Give the reason for this placement."), field="reason")
+    target = {prisoner.pk: cell.pk for prisoner, cell in moves}
+    if len(target) != len(moves):
+        raise InvalidInput(_("A prisoner can be moved only once in a batch."), field="moves")
+    if not moves:
+        return []
+    people = {p.pk: p for p in Prisoner.objects.select_for_update().filter(pk__in=target)}
+    cells = {c.pk: c for c in Cell.objects.select_related("unit__facility")
+             .filter(pk__in=set(target.values()))}
+    for facility_id in ({p.facility_id for p in people.values()}
+                        | {c.unit.facility_id for c in cells.values()}):
+        policy.require(acting_user, "custody.place", facility_id=facility_id)
+    for prisoner_id in target:
+        prisoner = people[prisoner_id]
+        if prisoner.status != CustodyStatus.IN_CUSTODY:
+            raise InvalidInput(_("%(who)s is not in custody.") % {"who": prisoner},
+                               field="prisoner")
+        if prisoner.current_cell_id == target[prisoner_id]:
+            raise InvalidInput(_("%(who)s is already in cell %(cell)s.")
+                               % {"who": prisoner, "cell": cells[target[prisoner_id]]},
+                               field="cell")
+    overriding = bool(overcrowding_reason.strip())
+    if overriding:
+        for facility_id in {c.unit.facility_id for c in cells.values()}:
+            policy.require(acting_user, "custody.override_capacity", facility_id=facility_id)
+
+    violations = _final_state_violations(people, cells, target, on)
+    overridden = {v for v in violations if v.overridable} if overriding else set()
+    refused = [v for v in violations if v not in overridden]
+    if refused:
+        _refuse(refused)
+    crowded = {label for v in overridden for label in v.people}
+
+    open_placements = Placement.objects.filter(prisoner_id__in=target, ended_at__isnull=True)
+    if open_placements.filter(started_at__gt=at).exists():
+        raise InvalidInput(_("A move cannot be dated before the current placement began."),
+                           field="at")
+    open_placements.update(ended_at=at, updated_by=acting_user, updated_at=timezone.now())
+    created = []
+    for prisoner_id, cell_id in target.items():
+        prisoner, cell = people[prisoner_id], cells[cell_id]
+        override = person_fact(prisoner, on).label in crowded
+        placement = Placement(
+            prisoner=prisoner, cell=cell, started_at=at, reason=reason.strip(),
+            authorised_by=acting_user, overcrowding_override=override,
+            override_reason=overcrowding_reason.strip() if override else "")
+        placement.stamp(acting_user)
+        placement.save()
+        from_cell = prisoner.current_cell_id
+        prisoner.current_cell = cell
+        prisoner.facility_id = cell.unit.facility_id
+        save_versioned(prisoner, acting_user=acting_user, expected_version=None,
+                       fields=["current_cell", "facility"])
+        trail.record(acting_user, "placement.override" if override else "placement.create",
+                     placement, reason=placement.reason,
+                     changes={"cell": [from_cell, cell.pk],
+                              "override_reason": placement.override_reason, "batch": True})
+        created.append(placement)
+    return created
+
+
+def _final_state_violations(people: dict[int, Prisoner], cells: dict[int, Cell],
+                            target: dict[int, int], on: date) -> list[rules.Violation]:
+    """What each moved prisoner would break among the people around them after every move."""
+    units = {c.unit_id for c in cells.values()}
+    staying = (Prisoner.objects.filter(current_cell__unit_id__in=units,
+                                       status=CustodyStatus.IN_CUSTODY)
+               .exclude(pk__in=target).select_related("current_cell"))
+    final_in_unit: dict[int, list[rules.Located]] = {}
+    for located in _located(staying, on):
+        final_in_unit.setdefault(located.unit_id, []).append(located)
+    moved_located = {}
+    for prisoner_id, cell_id in target.items():
+        cell = cells[cell_id]
+        located = rules.Located(person=person_fact(people[prisoner_id], on), cell_id=cell.pk,
+                                landing=cell.landing, unit_id=cell.unit_id)
+        moved_located[prisoner_id] = located
+        final_in_unit.setdefault(cell.unit_id, []).append(located)
+
+    orders = list(KeepApart.objects.filter(Q(prisoner_a_id__in=target)
+                                           | Q(prisoner_b_id__in=target),
+                                           closed_at__isnull=True)
+                  .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on)))
+    others_ids = {o.prisoner_a_id for o in orders} | {o.prisoner_b_id for o in orders}
+    others = {p.pk: p for p in Prisoner.objects.filter(
+        pk__in=others_ids - set(target), status=CustodyStatus.IN_CUSTODY,
+        current_cell__isnull=False).select_related("current_cell")}
+    where = {located.person.id: located for located in _located(others.values(), on)}
+    where.update(moved_located)
+
+    found: list[rules.Violation] = []
+    for prisoner_id, cell_id in target.items():
+        me = moved_located[prisoner_id]
+        keep_aparts = [
+            rules.KeepApartOrder(other=where[order.other(prisoner_id)], level=order.level,
+                                 reason=order.get_reason_display())
+            for order in orders
+            if order.other(prisoner_id) in where
+            # an order between two moved prisoners is judged once, from the first's side
+            and not (order.other(prisoner_id) in target and order.other(prisoner_id) < prisoner_id)
+        ]
+        for violation in rules.placement_violations(
+                prisoner=me.person, place=place_fact(cells[cell_id]),
+                others_in_unit=[o for o in final_in_unit[cells[cell_id].unit_id]
+                                if o.person.id != prisoner_id],
+                keep_aparts=keep_aparts):
+            if violation not in found:
+                found.append(violation)
+    return found
