@@ -1,4 +1,4 @@
-# Custos: `make run` serves the demo system; `make test` runs the whole suite.
+# Custos: `make run` serves the demo system and its worker; `make test` runs the whole suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,7 +26,7 @@ run: setup
 	@echo "  monitor, probation, police, training, evaluator, auditor, admin — password: $(DEMO_PASSWORD)"
 	@echo "Two-factor code for director, security, analyst, auditor, admin: $(BIN)/custos demo_totp USERNAME"
 	@echo ""
-	$(BIN)/custos runserver $(HOST):$(PORT)
+	scripts/run $(HOST):$(PORT)
 
 test: setup
 	scripts/test
@@ -37,6 +37,7 @@ bench: setup
 	$(BIN)/python benchmarks/reliability.py
 	$(BIN)/python benchmarks/access_overhead.py
 	$(BIN)/python benchmarks/assessments_due.py
+	$(BIN)/python benchmarks/housing.py
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

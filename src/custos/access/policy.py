@@ -34,6 +34,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "custody.view_sensitive": frozenset({R.DIRECTOR, R.ASSESSOR, R.CASE_MANAGER}),
     "custody.view_health": frozenset({R.DIRECTOR, R.ASSESSOR, R.CASE_MANAGER}),
     "custody.view_affiliation": frozenset({R.DIRECTOR, R.SECURITY, R.ANALYST}),
+    # Where the family lives: for placement near them and for contact, not for everyone.
+    "custody.view_family_home": frozenset(
+        {R.DIRECTOR, R.SECURITY, R.CASE_MANAGER, R.PROBATION}),
     # Export prisoner lists (each export logs its justification and recipients).
     "custody.export": frozenset({R.DIRECTOR, R.SECURITY, R.CASE_MANAGER}),
     # Allocate prisoners to a case manager's or provider's caseload.
@@ -62,6 +65,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Classification: the rules propose, a director decides (people decide, not software).
     "classification.propose": frozenset({R.DIRECTOR, R.SECURITY, R.ASSESSOR, R.CASE_MANAGER}),
     "classification.decide": frozenset({R.DIRECTOR}),
+    # Housing plans: security officers and directors ask for and follow them; a director
+    # alone approves (applies) or rejects one. Partners, monitors and police never see plans:
+    # they carry assessment scores.
+    "housing.plan": frozenset({R.DIRECTOR, R.SECURITY}),
+    "housing.approve": frozenset({R.DIRECTOR}),
     # Facilities, units and cells (`custos import_estate`).
     "custody.configure": frozenset({R.ADMIN}),
     # Open one file outside one's scope with a typed reason (audited, reviewed by the auditor).

@@ -26,14 +26,26 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "custos.core",
     "custos.accounts",
     "custos.access",
     "custos.audit",
     "custos.custody",
     "custos.assessments",
+    "custos.housing",
     "custos.demo",
 ]
+
+# Background jobs (the housing optimiser, later imports and link analysis) wait in the
+# database, so they survive restarts; `custos db_worker` runs them.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
