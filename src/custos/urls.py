@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("custos.custody.urls")),
     path("", include("custos.access.urls")),
     path("", include("custos.assessments.urls")),
+    path("", include("custos.housing.urls")),
     path("audit/", include("custos.audit.urls")),
     path("login/", CustosLoginView.as_view(), name="login"),
     path("", include("custos.accounts.urls")),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include("custos.custody.api_urls")),
     path("api/v1/", include("custos.assessments.api_urls")),
+    path("api/v1/", include("custos.housing.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The page and its start-up script are two responses: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema",

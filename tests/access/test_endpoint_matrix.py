@@ -25,6 +25,9 @@ from custos.assessments.models import (
 from custos.assessments.services import instrument_load
 from custos.audit.models import AuditEntry
 from custos.custody import services
+from custos.housing import services as housing
+from custos.housing.inputs import snapshot_for
+from custos.housing.models import HousingPlan
 
 from ..factories import PrisonerFactory, user_with_role
 
@@ -78,6 +81,7 @@ def world(facility, cell, director):
     closed = CalibrationExercise.objects.create(
         instrument_id=assessment.instrument_id, title="Closed vignette", vignette="A case.",
         created_by=director, closed_at=timezone.now())
+    queued, ready = _housing_plans(facility, director)
     return {"prisoner": prisoner.pk, "code": facility.code, "keep": order.pk,
             "instrument": assessment.instrument_id, "assessment": assessment.pk,
             "cell": cell.pk, "unit": cell.unit_id, "facility": facility.pk,
@@ -85,7 +89,21 @@ def world(facility, cell, director):
             "caseload": [prisoner.pk, other.pk], "classification": proposal.pk,
             "classification_review": review.pk,
             "calibration_exercise": exercise.pk, "calibration": exercise.pk,
-            "calibration_closed": closed.pk}
+            "calibration_closed": closed.pk, "housing": ready.pk,
+            "housing_queued": queued.pk}
+
+
+def _housing_plans(facility, director):
+    """A queued plan (to cancel) and a ready one with no moves (to read, approve, reject)."""
+    queued = housing.plan_create(acting_user=director, kind="facility", facility=facility,
+                                 time_limit=5)
+    ready = housing.plan_create(acting_user=director, kind="admissions", facility=facility,
+                                time_limit=5)
+    ready.status, ready.snapshot = "ready", snapshot_for(plan=ready)
+    ready.result = {"assignments": [], "metrics": {}, "baseline": {}, "current": {},
+                    "conflicts": [], "alternatives": []}
+    ready.save()
+    return queued, HousingPlan.objects.get(pk=ready.pk)
 
 
 def _assessment(facility, prisoner):
@@ -118,6 +136,10 @@ def url_for(name: str, world) -> str:
             kwargs[key] = world["calibration_closed"]
         elif name == "assessments:detail":
             kwargs[key] = world["assessment"]
+        elif name == "housing-plan-cancel":
+            kwargs[key] = world["housing_queued"]
+        elif name.startswith("housing:"):  # the pages: the ready plan
+            kwargs[key] = world["housing"]
         else:
             resource = name.split("-")[0].split(":")[-1]
             kwargs[key] = world.get(resource, world["prisoner"])

@@ -82,6 +82,14 @@ ENDPOINTS: dict[str, dict[str, str]] = {
                                 "POST": "assessments.calibrate"},
     "assessments:calibration_exercise": {"GET": "assessments.calibrate",
                                          "POST": "assessments.calibrate"},
+    # --- housing pages: security officers and directors plan, a director decides ---
+    "housing:list": {"GET": "housing.plan", "POST": "housing.plan"},
+    "housing:plan": {"GET": "housing.plan"},
+    "housing:progress": {"GET": "housing.plan"},
+    "housing:assignments": {"GET": "housing.plan"},
+    "housing:cancel": {"POST": "housing.plan"},
+    "housing:approve": {"POST": "housing.approve"},
+    "housing:reject": {"POST": "housing.approve"},
     # --- assessments API (/api/v1/) ---
     "instrument-list": {"GET": "assessments.view"},
     "instrument-detail": {"GET": "assessments.view"},
@@ -96,6 +104,14 @@ ENDPOINTS: dict[str, dict[str, str]] = {
     "classification-decide": {"POST": "classification.decide"},
     "classification-review-requests": {"POST": "classification.propose"},
     "classification-review-decide": {"POST": "classification.decide"},
+    # --- housing API (/api/v1/); deciding is checked again per facility by the services ---
+    "housing-plan-list": {"GET": "housing.plan", "POST": "housing.plan"},
+    "housing-plan-detail": {"GET": "housing.plan"},
+    "housing-plan-progress": {"GET": "housing.plan"},
+    "housing-plan-assignments": {"GET": "housing.plan"},
+    "housing-plan-cancel": {"POST": "housing.plan"},
+    "housing-plan-approve": {"POST": "housing.approve"},
+    "housing-plan-reject": {"POST": "housing.approve"},
     # Calibration: closing is checked again by the service (the lead who opened it, or a
     # certifier); the agreement is withheld from an assessor who has not rated yet.
     "calibration-list": {"GET": "assessments.calibrate", "POST": "assessments.calibrate"},
