@@ -25,6 +25,7 @@ class State:
         self.kinds_in_unit: dict[int, set] = defaultdict(set)
         self.groups_in_unit: dict[int, Counter] = defaultdict(Counter)
         self.where: dict[int, tuple[int, int, str]] = {}  # prisoner -> (cell, unit, landing)
+        self._unit_places: dict[int, int] = {}
 
     def fits(self, prisoner, place: int) -> bool:
         problem, cells = self.problem, by_cell(self.problem)
@@ -60,13 +61,34 @@ class State:
             if order.level == "landing" and cells and other[1] == unit.id \
                     and other[2] == cell.landing:
                 return False
-            if (order.level == "unit" or not cells) and other[1] == unit.id:
+            if order.level == "unit" and other[1] == unit.id:
                 return False
         return True
 
+    def could_hold(self, prisoner, place: int) -> bool:
+        """Whether the place may ever hold the prisoner, whoever else is there."""
+        problem = self.problem
+        if by_cell(problem):
+            cell = problem.cell_by_id[place]
+            if cell_refusal(prisoner, cell):
+                return False
+            unit = problem.unit_by_id[cell.unit_id]
+        else:
+            unit = problem.unit_by_id[place]
+        return not (unit_refusal(prisoner, unit) or regime_refusal(problem, prisoner, unit))
+
+    def full(self, place: int) -> bool:
+        if by_cell(self.problem):
+            return (self.in_place[place] >= self.problem.capacity[place]
+                    or place in self.single_taken)
+        return self.in_place[place] >= self.unit_places(place)
+
     def unit_places(self, unit_id: int) -> int:
-        capacity = self.problem.capacity
-        return sum(capacity[c.id] for c in self.problem.cells_of_unit[unit_id])
+        if unit_id not in self._unit_places:
+            capacity = self.problem.capacity
+            self._unit_places[unit_id] = sum(
+                capacity[c.id] for c in self.problem.cells_of_unit[unit_id])
+        return self._unit_places[unit_id]
 
     def put(self, prisoner, place: int) -> None:
         problem, cells = self.problem, by_cell(self.problem)
@@ -94,14 +116,24 @@ def first_fit(problem: Problem) -> Placement:
             place = prisoner.current_cell if cells else prisoner.current_unit
             if place is not None:
                 state.put(prisoner, place)
+    open_to: dict[tuple, list[int]] = {}  # places a profile may occupy, the full ones dropped
+    tried: Counter = Counter()
     for prisoner in sorted(problem.prisoners, key=lambda p: p.id):
         if prisoner.id in state.placement:
             continue
         state.placement[prisoner.id] = None
-        for place in places:
+        profile = (prisoner.kind, prisoner.regime, regime_group(problem, prisoner),
+                   prisoner.needs_accessible_cell)
+        if profile not in open_to:
+            open_to[profile] = [p for p in places if state.could_hold(prisoner, p)]
+        candidates = open_to[profile]
+        for place in candidates:
             if state.fits(prisoner, place):
                 state.put(prisoner, place)
                 break
+        tried[profile] += 1
+        if tried[profile] % 32 == 0:  # drop the full places now and then
+            open_to[profile] = [p for p in candidates if not state.full(p)]
     return state.placement
 
 

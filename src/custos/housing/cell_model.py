@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from .problem import Problem, cell_refusal, mixes, regime_group, regime_refusal, unit_refusal
-from .unit_model import _exposure
-
-UNPLACED_COST = 10_000_000
+from .unit_model import UNPLACED_COST, _exposure
 
 
 @dataclass
@@ -26,12 +24,13 @@ class CellStage:
 
 
 def build(problem: Problem, movable, fixed, cells, *, whole: bool,
-          allow_unplaced: bool = True) -> CellStage:
+          allow_unplaced: bool = True, hint: dict | None = None) -> CellStage:
     """The model for `movable` prisoners over `cells`; `fixed` ones stay in their cells.
 
     `whole`: the cells are a whole facility and unit-level rules must be modelled too.
     `allow_unplaced`: a prisoner may be left out, at a cost far above any other, so that a
     unit whose cells cannot take everyone still yields a plan and says who is left.
+    `hint`: cells to start from for those not staying in their current cell.
     """
     weights = problem.options.weights
     model = cp_model.CpModel()
@@ -117,6 +116,8 @@ def build(problem: Problem, movable, fixed, cells, *, whole: bool,
     for prisoner in movable:
         if (prisoner.id, prisoner.current_cell) in chosen:
             model.AddHint(chosen[prisoner.id, prisoner.current_cell], 1)
+        elif hint and (prisoner.id, hint.get(prisoner.id)) in chosen:
+            model.AddHint(chosen[prisoner.id, hint[prisoner.id]], 1)
     model.Minimize(weights.cell_exposure * sum(exposure_terms)
                    + weights.unit_exposure * sum(unit_terms)
                    + weights.move * sum(move_terms)

@@ -14,11 +14,12 @@ from collections import Counter, defaultdict
 from ortools.sat.python import cp_model
 
 from . import unit_model
+from .evaluate import breaches
 from .problem import Problem, regime_group
 
 
 def conflicts(problem: Problem) -> list[dict]:
-    found: list[dict] = []
+    found: list[dict] = _fixed_breaches(problem)
     capacity = problem.capacity
     people = len(problem.prisoners)
     places = sum(capacity.values())
@@ -87,6 +88,25 @@ def conflicts(problem: Problem) -> list[dict]:
                 "people": groups["designated"], "places": room,
                 "units": [problem.unit_by_id[u].label for u in sorted(problem.designated)]}})
     return found
+
+
+def _fixed_breaches(problem: Problem) -> list[dict]:
+    """Those who must stay where they are (an admissions plan) but break a rule there."""
+    fixed = [p for p in problem.prisoners if not p.movable]
+    if not fixed:
+        return []
+    cells = problem.options.kind != "national"
+    stay = {p.id: (p.current_cell if cells else p.current_unit) for p in fixed}
+    alone = Problem(problem.facilities, problem.units, problem.cells, fixed,
+                    [k for k in problem.keep_aparts if k.a in stay and k.b in stay],
+                    problem.options, places=problem.capacity)
+    broken = [b for b in breaches(alone, stay) if b.code != "unplaced"]
+    if not broken:
+        return []
+    labels = {p.id: p.label for p in fixed}
+    names = sorted({labels[i] for b in broken for i in b.prisoners})
+    return [{"code": "fixed_breach", "params": {
+        "people": len(names), "names": names[:20], "rules": sorted({b.code for b in broken})}}]
 
 
 FAMILIES = ("placed", "capacity", "rule_11", "regime", "keep_apart", "accessible_cell")

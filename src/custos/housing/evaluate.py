@@ -94,13 +94,15 @@ def breaches(problem: Problem, placement: Placement) -> list[Breach]:
         one, other = placement.get(order.a), placement.get(order.b)
         if one is None or other is None:
             continue
-        if order.level == "cell" and cells:
+        if order.level == "unit":
+            shared = unit_of(problem, one) == unit_of(problem, other)
+        elif not cells:
+            continue  # a national plan chooses units: cells and landings come later
+        elif order.level == "cell":
             shared = one == other
-        elif order.level == "landing" and cells:
+        else:
             a, b = problem.cell_by_id[one], problem.cell_by_id[other]
             shared = a.unit_id == b.unit_id and a.landing == b.landing
-        else:
-            shared = unit_of(problem, one) == unit_of(problem, other)
         if shared:
             found.append(Breach("keep_apart", (order.a, order.b), one))
     return found

@@ -119,6 +119,7 @@ class Problem:
     prisoners: list[Prisoner]
     keep_aparts: list[KeepApart]
     options: Options = field(default_factory=Options)
+    places: dict[int, int] | None = None  # places per cell, when set by a larger plan
 
     @cached_property
     def unit_by_id(self) -> dict[int, Unit]:
@@ -158,6 +159,8 @@ class Problem:
         every prisoner of the plan (never past the limit), so crowding is spread over all cells
         instead of piled into a few. Single-occupancy cells always hold one.
         """
+        if self.places is not None:
+            return self.places
         return spread_capacity(self.cells, len(self.prisoners), self.options.overcrowding_percent)
 
     def keep_aparts_of(self, prisoner_id: int) -> list[KeepApart]:

@@ -10,20 +10,26 @@ shuffled order), so a re-plan starts from a lawful state as it would in a real p
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import replace
 
 from .baseline import warm_start
 from .problem import Cell, Facility, KeepApart, Options, Prisoner, Problem, Unit
 
-# (unit regime, security level, share of the cells)
-UNIT_TYPES = (
-    ("women", "medium", 0.07),
-    ("juveniles", "medium", 0.05),
-    ("separation", "maximum", 0.08),
-    ("high_security", "high", 0.18),
-    ("remand", "medium", 0.26),
-    ("general", "medium", 0.36),
-)
+# unit regime -> security level; the cells of each kind of unit follow the demand for it
+UNIT_TYPES = {"women": "medium", "juveniles": "medium", "separation": "maximum",
+              "high_security": "high", "remand": "medium", "general": "medium"}
+BEDS = (1, 2, 4, 4, 6, 6, 6)
+
+
+def _unit_type(sex: str, juvenile: bool, legal: str, regime: str) -> str:
+    if sex == "F":
+        return "women"
+    if juvenile:
+        return "juveniles"
+    if regime != "general":
+        return regime
+    return "remand" if legal == "remand" else "general"
 
 
 def facility_problem(*, prisoners: int = 2000, cells: int = 600, keep_aparts: int = 300,
@@ -32,26 +38,8 @@ def facility_problem(*, prisoners: int = 2000, cells: int = 600, keep_aparts: in
                      cells_per_unit: int = 30) -> Problem:
     rng = random.Random(seed)
     facility = Facility(facility_id, f"F{facility_id}", rng.uniform(-5, 15), rng.uniform(-5, 35))
-    units, all_cells = [], []
-    next_id = first_ids
-    for regime, level, share in UNIT_TYPES:
-        wanted = max(1, round(cells * share))
-        count = max(1, round(wanted / cells_per_unit))
-        for index in range(count):
-            unit = Unit(next_id, f"{facility.code}-{regime[:3].upper()}{index + 1}", facility_id,
-                        regime, level,
-                        mixed_legal_status=regime in ("women", "juveniles"))
-            next_id += 1
-            units.append(unit)
-            for number in range(wanted // count):
-                beds = rng.choice((1, 2, 4, 4, 6, 6, 6)) if regime != "separation" else 1
-                all_cells.append(Cell(next_id, f"{unit.label}-{number + 1}", unit.id, beds,
-                                      landing=str(number % 3), single_occupancy=beds == 1,
-                                      accessible=rng.random() < 0.05))
-                next_id += 1
-
-    people = []
-    for index in range(prisoners):
+    drawn = []
+    for _ in range(prisoners):
         roll = rng.random()
         sex, juvenile = ("F", False) if roll < 0.05 else ("M", 0.05 <= roll < 0.08)
         legal = "remand" if rng.random() < 0.3 else "convicted"
@@ -62,12 +50,48 @@ def facility_problem(*, prisoners: int = 2000, cells: int = 600, keep_aparts: in
             regime = "separation" if pick < 0.03 else "high_security" if pick < 0.25 else "general"
         influence = rng.choice((1, 2, 3, 4, 6, 8)) if rng.random() < (0.4 if terror else 0.1) else 0
         vulnerability = rng.randint(1, 10) if rng.random() < 0.3 else 0
-        people.append(Prisoner(
-            next_id + index, f"P{next_id + index}", sex, juvenile, legal, regime=regime,
-            terrorism_related=terror, influence=influence, vulnerability=vulnerability,
-            needs_single_cell=rng.random() < 0.01, needs_accessible_cell=rng.random() < 0.01,
-            current_facility=facility_id,
-            home=(rng.uniform(-5, 15), rng.uniform(-5, 35))))
+        drawn.append((sex, juvenile, legal, regime, terror, influence, vulnerability,
+                      rng.random() < 0.01, rng.random() < 0.01))
+
+    # cells for each kind of unit in proportion to the beds its people need, and always
+    # enough beds for them with some to spare (a lawful plan exists, as in a real estate)
+    demand = Counter(_unit_type(*d[:4]) for d in drawn)
+    mean_beds = sum(BEDS) / len(BEDS)
+    need = {kind: demand[kind] / (1 if kind == "separation" else mean_beds)
+            for kind in UNIT_TYPES}
+    scale = cells / (sum(need.values()) or 1)
+    units, all_cells = [], []
+    next_id = first_ids
+    for regime, level in UNIT_TYPES.items():
+        wanted = max(2, round(need[regime] * scale))
+        enough = demand[regime] * 1.15 + 2
+        count = max(1, round(wanted / cells_per_unit))
+        made, beds_made = 0, 0
+        unit_list = []
+        for index in range(count):
+            unit = Unit(next_id, f"{facility.code}-{regime[:3].upper()}{index + 1}", facility_id,
+                        regime, level, mixed_legal_status=regime in ("women", "juveniles"))
+            next_id += 1
+            unit_list.append(unit)
+        while made < wanted or beds_made < enough:
+            unit = unit_list[made % count]
+            beds = rng.choice(BEDS) if regime != "separation" else 1
+            number = made // count + 1
+            all_cells.append(Cell(next_id, f"{unit.label}-{number}", unit.id, beds,
+                                  landing=str(number % 3), single_occupancy=beds == 1,
+                                  accessible=number <= 3 or rng.random() < 0.08))
+            next_id += 1
+            made += 1
+            beds_made += beds
+        units += unit_list
+
+    people = [
+        Prisoner(next_id + index, f"P{next_id + index}", sex, juvenile, legal, regime=regime,
+                 terrorism_related=terror, influence=influence, vulnerability=vulnerability,
+                 needs_single_cell=single, needs_accessible_cell=accessible,
+                 current_facility=facility_id, home=(rng.uniform(-5, 15), rng.uniform(-5, 35)))
+        for index, (sex, juvenile, legal, regime, terror, influence, vulnerability, single,
+                    accessible) in enumerate(drawn)]
     orders = []
     by_kind: dict[tuple, list] = {}
     for prisoner in people:
@@ -82,8 +106,10 @@ def facility_problem(*, prisoners: int = 2000, cells: int = 600, keep_aparts: in
             continue
         pairs.add((a, b))
         level = rng.choice(("cell", "cell", "cell", "landing", "unit"))
-        if level == "unit" and (people_by_id[a].sex == "F" or people_by_id[a].juvenile):
-            level = "landing"  # women and juveniles have one unit each here
+        one, other = people_by_id[a], people_by_id[b]
+        if level == "unit" and not all(p.regime == "general" and p.legal_status == "convicted"
+                                       and p.sex == "M" and not p.juvenile for p in (one, other)):
+            level = "landing"  # only convicted men of the general regime have several units
         orders.append(KeepApart(a, b, level))
 
     problem = Problem([facility], units, all_cells, people, orders, options or Options())
@@ -111,3 +137,33 @@ def with_current_placements(problem: Problem, rng: random.Random) -> Problem:
                                  current_unit=cells[cell].unit_id if cell else None))
     return Problem(problem.facilities, problem.units, problem.cells, prisoners,
                    problem.keep_aparts, problem.options)
+
+
+def national_problem(*, facilities: int = 40, prisoners: int = 50_000, seed: int = 0,
+                     options: Options | None = None) -> Problem:
+    """A prison service of `facilities` like `facility_problem`'s, spread over a country ten
+    degrees square, with families living near their prisoner's facility for most prisoners
+    and anywhere in the country for the others."""
+    rng = random.Random(seed)
+    options = options or Options(kind="national")
+    each = prisoners // facilities
+    parts, next_id = [], 1
+    for index in range(facilities):
+        part = facility_problem(prisoners=each, cells=max(10, each * 3 // 10),
+                                keep_aparts=each * 15 // 100, seed=seed * 1000 + index,
+                                facility_id=index + 1, first_ids=next_id)
+        spot = (rng.uniform(0, 10), rng.uniform(0, 10))
+        part.facilities = [Facility(index + 1, f"F{index + 1:02d}", *spot)]
+        parts.append(part)
+        next_id = max(p.id for p in part.prisoners) + 1
+    spots = [part.facilities[0] for part in parts]
+    people = []
+    for part in parts:
+        here = part.facilities[0]
+        for prisoner in part.prisoners:
+            near = here if rng.random() < 0.6 else rng.choice(spots)
+            people.append(replace(prisoner, home=(near.latitude + rng.uniform(-0.7, 0.7),
+                                                  near.longitude + rng.uniform(-0.7, 0.7))))
+    return Problem(spots, [u for part in parts for u in part.units],
+                   [c for part in parts for c in part.cells], people,
+                   [k for part in parts for k in part.keep_aparts], options)

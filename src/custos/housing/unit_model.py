@@ -17,6 +17,8 @@ from ortools.sat.python import cp_model
 
 from .problem import Problem, cell_refusal, mixes, regime_group, regime_refusal, unit_refusal
 
+UNPLACED_COST = 10_000_000
+
 
 @dataclass
 class Klass:
@@ -35,6 +37,7 @@ class UnitStage:
     classes: list[Klass]
     count: dict[tuple[int, int], cp_model.IntVar]  # (class index, unit id) -> members there
     assumptions: dict[str, list] = field(default_factory=dict)  # family -> literals
+    left: dict[int, cp_model.IntVar] = field(default_factory=dict)  # class index -> no unit
 
 
 def eligible_units(problem: Problem, prisoner, units) -> list[int]:
@@ -75,12 +78,14 @@ def _single_cell_table(cells, capacity, occupied: set[int]) -> list[int]:
 
 
 def build(problem: Problem, movable, fixed, *, hint: dict[int, int] | None = None,
-          with_assumptions: bool = False) -> UnitStage:
+          with_assumptions: bool = False, allow_unplaced: bool = False) -> UnitStage:
     """The unit-stage model for `movable` prisoners, `fixed` ones staying where they are.
 
     `hint` maps prisoners to units to start the search from (their current units, or first
     fit's). With `with_assumptions`, each family of constraints hangs on a literal, so an
-    infeasible model can name the families that conflict.
+    infeasible model can name the families that conflict. With `allow_unplaced`, members of
+    a class may be left without a unit at a cost far above any other (`left`), so a plan
+    still comes out and says who is left.
     """
     weights = problem.options.weights
     model = cp_model.CpModel()
@@ -103,6 +108,7 @@ def build(problem: Problem, movable, fixed, *, hint: dict[int, int] | None = Non
             constraint.OnlyEnforceIf(literal)
 
     count: dict[tuple[int, int], cp_model.IntVar] = {}
+    left: dict[int, cp_model.IntVar] = {}
     in_unit: dict[int, list[tuple[int, Klass]]] = defaultdict(list)
     for index, klass in enumerate(classes):
         size = len(klass.members)
@@ -110,7 +116,11 @@ def build(problem: Problem, movable, fixed, *, hint: dict[int, int] | None = Non
             var = model.NewIntVar(0, size, f"n{index}_{unit_id}")
             count[index, unit_id] = var
             in_unit[unit_id].append((index, klass))
-        add(sum(count[index, u] for u in klass.units) == size, "placed")
+        if allow_unplaced:
+            left[index] = model.NewIntVar(0, size, f"l{index}")
+            model.Add(sum(count[index, u] for u in klass.units) + left[index] == size)
+        else:
+            add(sum(count[index, u] for u in klass.units) == size, "placed")
 
     fixed_in: dict[int, list] = defaultdict(list)
     for prisoner in fixed:
@@ -213,9 +223,10 @@ def build(problem: Problem, movable, fixed, *, hint: dict[int, int] | None = Non
                 add(sum(sides) <= 1, "keep_apart")
 
     if hint:
-        _hint(model, classes, count, hint)
-    model.Minimize(weights.unit_exposure * sum(exposure_terms) + weights.move * sum(move_terms))
-    return UnitStage(model, classes, count, dict(assumptions))
+        _hint(model, classes, count, left, hint)
+    model.Minimize(weights.unit_exposure * sum(exposure_terms) + weights.move * sum(move_terms)
+                   + UNPLACED_COST * sum(left.values()))
+    return UnitStage(model, classes, count, dict(assumptions), left)
 
 
 def _binds_in_unit(problem: Problem, level: str, unit_id: int) -> bool:
@@ -268,7 +279,7 @@ def own_exposure(people) -> int:
     return sum(p.influence * p.vulnerability for p in people)
 
 
-def _hint(model, classes, count, hint: dict[int, int]) -> None:
+def _hint(model, classes, count, left, hint: dict[int, int]) -> None:
     for index, klass in enumerate(classes):
         wanted = defaultdict(int)
         for member in klass.members:
@@ -277,22 +288,34 @@ def _hint(model, classes, count, hint: dict[int, int]) -> None:
                 wanted[unit] += 1
         for unit_id in klass.units:
             model.AddHint(count[index, unit_id], wanted.get(unit_id, 0))
+        if index in left:
+            model.AddHint(left[index], len(klass.members) - sum(wanted.values()))
 
 
-def read(stage: UnitStage, solver: cp_model.CpSolver) -> dict[int, int]:
-    """Prisoner -> unit, choosing which members of a class go where (those already in a unit
-    stay in it first)."""
-    placed: dict[int, int] = {}
+def read(stage: UnitStage, solver: cp_model.CpSolver) -> dict[int, int | None]:
+    """Prisoner -> unit (None: left out)."""
+    placed: dict[int, int | None] = {}
     for index, klass in enumerate(stage.classes):
         quota = {u: solver.Value(stage.count[index, u]) for u in klass.units}
-        waiting = []
-        for member in klass.members:
-            if quota.get(member.current_unit, 0) > 0:
-                placed[member.id] = member.current_unit
-                quota[member.current_unit] -= 1
-            else:
-                waiting.append(member)
-        for unit_id, left in quota.items():
-            for _ in range(left):
-                placed[waiting.pop().id] = unit_id
+        placed.update(share_out(klass.members, quota, lambda m: m.current_unit))
+    return placed
+
+
+def share_out(members, quota: dict[int, int], current) -> dict[int, int | None]:
+    """Which members of a class go where, given how many go to each place: those already in
+    a place stay in it first; whoever is over goes nowhere (None)."""
+    placed: dict[int, int | None] = {}
+    quota = dict(quota)
+    waiting = []
+    for member in members:
+        if quota.get(current(member), 0) > 0:
+            placed[member.id] = current(member)
+            quota[current(member)] -= 1
+        else:
+            waiting.append(member)
+    for place, many in quota.items():
+        for _ in range(many):
+            placed[waiting.pop().id] = place
+    for member in waiting:
+        placed[member.id] = None
     return placed
