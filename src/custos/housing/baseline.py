@@ -26,6 +26,8 @@ class State:
         self.groups_in_unit: dict[int, Counter] = defaultdict(Counter)
         self.where: dict[int, tuple[int, int, str]] = {}  # prisoner -> (cell, unit, landing)
         self._unit_places: dict[int, int] = {}
+        self._kind_count: dict[int, Counter] = defaultdict(Counter)
+        self.occupants: dict[int, list] = defaultdict(list)  # place -> prisoners
 
     def fits(self, prisoner, place: int) -> bool:
         problem, cells = self.problem, by_cell(self.problem)
@@ -101,8 +103,57 @@ class State:
             if prisoner.needs_single_cell:
                 self.single_taken.add(place)
         self.kinds_in_unit[unit_id].add(prisoner.kind)
+        self._kind_count[unit_id][prisoner.kind] += 1
         self.groups_in_unit[unit_id][regime_group(problem, prisoner)] += 1
         self.where[prisoner.id] = (place, unit_id, cell.landing if cells else "")
+        self.occupants[place].append(prisoner)
+
+    def take(self, prisoner) -> None:
+        """Undo `put`: the prisoner is placed nowhere again."""
+        place, unit_id, _landing = self.where.pop(prisoner.id)
+        self.placement[prisoner.id] = None
+        self.in_place[place] -= 1
+        self.occupants[place].remove(prisoner)
+        if by_cell(self.problem):
+            if not self.in_place[place]:
+                self.kind_of_cell.pop(place, None)
+            if prisoner.needs_single_cell:
+                self.single_taken.discard(place)
+        self._kind_count[unit_id][prisoner.kind] -= 1
+        if not self._kind_count[unit_id][prisoner.kind]:
+            self.kinds_in_unit[unit_id].discard(prisoner.kind)
+        self.groups_in_unit[unit_id][regime_group(self.problem, prisoner)] -= 1
+        if not self.groups_in_unit[unit_id][regime_group(self.problem, prisoner)]:
+            del self.groups_in_unit[unit_id][regime_group(self.problem, prisoner)]
+
+    def first_place(self, prisoner, places) -> int | None:
+        return next((p for p in places if self.fits(prisoner, p)), None)
+
+    def make_room(self, prisoner, places) -> bool:
+        """Put the prisoner in a place by moving its occupants elsewhere (one step of an
+        ejection chain); leaves everything as it was when no place works this way."""
+        for place in sorted((p for p in places if self.could_hold(prisoner, p)),
+                            key=lambda p: self.in_place[p]):
+            evicted = list(self.occupants[place])
+            for other in evicted:
+                self.take(other)
+            if self.fits(prisoner, place):
+                self.put(prisoner, place)
+                moved = []
+                for other in evicted:
+                    target = self.first_place(other, [p for p in places if p != place])
+                    if target is None:
+                        break
+                    self.put(other, target)
+                    moved.append(other)
+                else:
+                    return True
+                for other in moved:
+                    self.take(other)
+                self.take(prisoner)
+            for other in evicted:
+                self.put(other, place)
+        return False
 
 
 def first_fit(problem: Problem) -> Placement:
@@ -187,7 +238,14 @@ def _warm_start(problem: Problem, *, keep: bool) -> Placement:
                 state.put(prisoner, place)
                 free[unit.id] -= 1
                 break
+    _make_room_for_the_rest(state, [p for u in units for p in places[u.id]])
     return state.placement
+
+
+def _make_room_for_the_rest(state: State, places: list[int]) -> None:
+    for prisoner in state.problem.prisoners:
+        if state.placement.get(prisoner.id, 0) is None:
+            state.make_room(prisoner, places)
 
 
 def least_exposure(problem: Problem) -> Placement:
@@ -239,4 +297,5 @@ def least_exposure(problem: Problem) -> Placement:
             if place is not None:
                 put(prisoner, place)
                 break
+    _make_room_for_the_rest(state, [p for u in units for p in places[u.id]])
     return state.placement

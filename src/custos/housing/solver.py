@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ from ortools.sat.python import cp_model
 
 from . import baseline, cell_model, diagnose, national, unit_model
 from .evaluate import Placement, breaches, current_placement, metrics
+from .problem import mixes
 from .unit_model import own_exposure
 
 WHOLE_MODEL_LIMIT = 6_000  # Booleans (prisoner × eligible cell) below which to solve exactly
@@ -77,7 +79,7 @@ class _Run:
         models: CP-SAT's presolve takes seconds on them and then loses the start we hint,
         while without it the search begins from that start at once (measured: first plan at
         0.03 s instead of 3 s on 2,000 prisoners)."""
-        _complete_hint(model, min(1.0, seconds / 4, self.left() / 4))
+        start = _complete_hint(model, min(1.0, seconds / 4, self.left() / 4))
         solver = cp_model.CpSolver()
         solver.parameters.cp_model_presolve = presolve
         solver.parameters.max_time_in_seconds = max(0.05, min(seconds, self.left()))
@@ -104,28 +106,33 @@ class _Run:
         if watchdog:
             finished.set()
             watchdog.join()
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.INFEASIBLE) \
+                and start is not None:
+            return start, cp_model.FEASIBLE  # no time to improve on the start: keep it
         return solver, status
 
 
-def _complete_hint(model: cp_model.CpModel, seconds: float) -> None:
-    """Turn a partial hint (our start placement) into a complete one.
+def _complete_hint(model: cp_model.CpModel, seconds: float) -> cp_model.CpSolver | None:
+    """Turn a partial hint (our start placement) into a complete one; return it solved.
 
     CP-SAT starts from a hint only when it can complete it; with auxiliary variables (sums,
     products) left out it often cannot and searches from scratch. Solving once with the hinted
-    variables fixed completes the rest in a moment; the whole solution becomes the hint.
+    variables fixed completes the rest in a moment; the whole solution becomes the hint, and
+    stays the answer if the search finds nothing better in its time.
     """
     if not model.Proto().solution_hint.vars:
-        return
+        return None
     probe = cp_model.CpSolver()
     probe.parameters.fix_variables_to_their_hinted_value = True
     probe.parameters.max_time_in_seconds = max(0.05, seconds)
     probe.parameters.num_workers = 1
     if probe.Solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return
+        return None
     values = list(probe.ResponseProto().solution)
     model.ClearHints()
     for index, value in enumerate(values):
         model.AddHint(model.GetIntVarFromProtoIndex(index), value)
+    return probe
 
 
 def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
@@ -235,10 +242,36 @@ def _start(problem) -> Placement:
         metrics(problem, placement)["objective"]))
 
 
-def _staged(problem, movable, fixed, run: _Run, start: Placement):
-    total = run.left()
+def _unit_hint(problem, movable, fixed, start: Placement) -> dict[int, int]:
+    """Units to start the unit stage from: the start's, and for whom the start found no cell,
+    a unit with room whose people they may live with (cells are the next stage's concern)."""
     hint = {p.id: problem.cell_by_id[start[p.id]].unit_id for p in movable
             if start.get(p.id) is not None}
+    count, kinds = Counter(), defaultdict(set)
+    for prisoner in [*movable, *fixed]:
+        unit_id = hint.get(prisoner.id, prisoner.current_unit if not prisoner.movable else None)
+        if unit_id is not None:
+            count[unit_id] += 1
+            kinds[unit_id].add(prisoner.kind)
+    places = {u.id: sum(problem.capacity[c.id] for c in problem.cells_of_unit[u.id])
+              for u in problem.units}
+    for prisoner in movable:
+        if prisoner.id in hint:
+            continue
+        for unit_id in unit_model.eligible_units(problem, prisoner, problem.units):
+            unit = problem.unit_by_id[unit_id]
+            if count[unit_id] < places[unit_id] and all(
+                    mixes(unit, prisoner.kind, kind) for kind in kinds[unit_id]):
+                hint[prisoner.id] = unit_id
+                count[unit_id] += 1
+                kinds[unit_id].add(prisoner.kind)
+                break
+    return hint
+
+
+def _staged(problem, movable, fixed, run: _Run, start: Placement):
+    total = run.left()
+    hint = _unit_hint(problem, movable, fixed, start)
     # the unit stage's objective: unit exposure and moves between units; the plan's adds cell
     # exposure (never below zero) and moves within units, so the stage's bound is the plan's
     offset = problem.options.weights.unit_exposure * own_exposure(problem.prisoners)
@@ -314,7 +347,8 @@ def _cells(problem, unit_id: int, people, fixed, start: Placement, run: _Run, se
 
 
 def _repair(problem, placement: Placement) -> None:
-    """Whoever a unit's cells could not take goes to the first cell anywhere that fits."""
+    """Whoever a unit's cells could not take goes to the first cell anywhere that fits, or to
+    one whose occupants can all move elsewhere."""
     waiting = [p for p in problem.prisoners if placement.get(p.id) is None]
     if not waiting:
         return
@@ -323,10 +357,12 @@ def _repair(problem, placement: Placement) -> None:
         place = placement.get(prisoner.id)
         if place is not None:
             state.put(prisoner, place)
-    order = sorted(problem.cells, key=lambda c: (c.unit_id, c.label, c.id))
+    order = [c.id for c in sorted(problem.cells, key=lambda c: (c.unit_id, c.label, c.id))]
     for prisoner in waiting:
-        for cell in order:
-            if state.fits(prisoner, cell.id):
-                state.put(prisoner, cell.id)
-                placement[prisoner.id] = cell.id
-                break
+        place = state.first_place(prisoner, order)
+        if place is not None:
+            state.put(prisoner, place)
+        else:
+            state.make_room(prisoner, order)
+    placement.update({p.id: state.where[p.id][0] for p in problem.prisoners
+                      if p.id in state.where})
