@@ -9,7 +9,7 @@ from django.utils import timezone
 from custos.access.models import Allocation, RoleAssignment
 from custos.access.roles import Role
 from custos.accounts.models import User
-from custos.assessments.models import AssessorCertification, Instrument
+from custos.assessments.models import Assessment, AssessorCertification, Instrument
 from custos.audit.models import AuditEntry
 from custos.custody.models import Cell, Facility, KeepApart, Placement, Prisoner, Unit
 
@@ -42,6 +42,18 @@ def test_seed_demo_builds_facilities_prisoners_and_one_user_per_role():
     assert Allocation.objects.filter(user=casemanager).count() == 6 * 40
 
 
+def test_every_terrorism_related_prisoner_has_a_locked_screening_with_scores():
+    seed()
+
+    screened = Assessment.objects.filter(status="locked", instrument__code="CUSTOS-INTAKE")
+    terrorism = set(Prisoner.objects.filter(terrorism_related=True).values_list("id", flat=True))
+    assert terrorism <= set(screened.values_list("prisoner_id", flat=True))
+    assert screened.count() > len(terrorism)  # and some of the others
+    scores = [a.indices for a in screened]
+    assert all(set(s) == {"influence", "vulnerability"} for s in scores)
+    assert any(s["influence"] > 0 for s in scores) and any(s["vulnerability"] > 0 for s in scores)
+
+
 def test_seed_demo_twice_adds_nothing():
     seed()
     counts = (Prisoner.objects.count(), Placement.objects.count(), KeepApart.objects.count(),
@@ -57,6 +69,7 @@ def test_seed_demo_is_reproducible_from_its_seed():
     seed(seed=11)
     first = list(Prisoner.objects.order_by("prison_number").values_list(
         "prison_number", "display_name", "sex", "legal_status"))
+    Assessment.objects.all().delete()
     Placement.objects.all().delete()
     Allocation.objects.all().delete()
     KeepApart.objects.all().delete()

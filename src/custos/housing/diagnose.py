@@ -28,29 +28,12 @@ def conflicts(problem: Problem) -> list[dict]:
             "people": people, "places": places, "beds": sum(c.beds for c in problem.cells),
             "limit": problem.options.overcrowding_percent}})
 
-    unit_places = {u.id: sum(capacity[c.id] for c in problem.cells_of_unit[u.id])
-                   for u in problem.units}
-    eligible: dict[tuple, list[int]] = {}
-    demand: Counter = Counter()
-    labels: dict[tuple, object] = {}
-    for prisoner in problem.prisoners:
-        profile = (prisoner.kind, prisoner.regime, regime_group(problem, prisoner),
-                   prisoner.needs_accessible_cell, prisoner.influence)
-        if profile not in eligible:
-            eligible[profile] = unit_model.eligible_units(problem, prisoner, problem.units)
-            labels[profile] = prisoner
-        demand[frozenset(eligible[profile])] += 1
-
-    for units, count in sorted(demand.items(), key=lambda item: sorted(item[0])):
+    for units, inside, room, sample in _group_room(problem, capacity):
         if not units:
-            sample = next(labels[p] for p, u in eligible.items() if not u)
             found.append({"code": "nowhere", "params": {
-                "people": count, "sex": sample.sex, "juvenile": sample.juvenile,
+                "people": inside, "sex": sample.sex, "juvenile": sample.juvenile,
                 "legal_status": sample.legal_status, "regime": sample.regime}})
-            continue
-        inside = sum(n for other, n in demand.items() if other and other <= units)
-        room = sum(unit_places[u] for u in units)
-        if inside > room and len(units) < len(problem.units):
+        elif inside > room and len(units) < len(problem.units):
             found.append({"code": "group_places", "params": {
                 "people": inside, "places": room,
                 "units": [problem.unit_by_id[u].label for u in sorted(units)]}})
@@ -82,12 +65,44 @@ def conflicts(problem: Problem) -> list[dict]:
             found.append({"code": "dispersal", "params": {
                 "people": groups["dispersed"], "limit": limit, "units": len(open_units)}})
     if groups["designated"]:
-        room = sum(unit_places[u] for u in problem.designated)
+        room = sum(capacity[c.id] for u in problem.designated for c in problem.cells_of_unit[u])
         if groups["designated"] > room:
             found.append({"code": "designated", "params": {
                 "people": groups["designated"], "places": room,
                 "units": [problem.unit_by_id[u].label for u in sorted(problem.designated)]}})
     return found
+
+
+def _group_room(problem: Problem, capacity: dict[int, int]):
+    """For each set of units some prisoners may only live in: (the units, how many people may
+    only live there, their places, one of those people)."""
+    unit_places = {u.id: sum(capacity[c.id] for c in problem.cells_of_unit[u.id])
+                   for u in problem.units}
+    eligible: dict[tuple, frozenset[int]] = {}
+    demand: Counter = Counter()
+    samples: dict[frozenset, object] = {}
+    for prisoner in problem.prisoners:
+        profile = (prisoner.kind, prisoner.regime, regime_group(problem, prisoner),
+                   prisoner.needs_accessible_cell)
+        if profile not in eligible:
+            eligible[profile] = frozenset(
+                unit_model.eligible_units(problem, prisoner, problem.units))
+        demand[eligible[profile]] += 1
+        samples.setdefault(eligible[profile], prisoner)
+    for units, count in sorted(demand.items(), key=lambda item: sorted(item[0])):
+        if not units:
+            yield units, count, 0, samples[units]
+            continue
+        inside = sum(n for other, n in demand.items() if other and other <= units)
+        yield units, inside, sum(unit_places[u] for u in units), samples[units]
+
+
+def short_of_places(problem: Problem, capacity: dict[int, int]) -> bool:
+    """Whether counting alone shows that some prisoners cannot all have a place."""
+    if len(problem.prisoners) > sum(capacity.values()):
+        return True
+    return any(inside > room for units, inside, room, _s in _group_room(problem, capacity)
+               if units)
 
 
 def _fixed_breaches(problem: Problem) -> list[dict]:

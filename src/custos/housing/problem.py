@@ -155,13 +155,21 @@ class Problem:
     def capacity(self) -> dict[int, int]:
         """Places per cell: the beds, or more up to the plan's overcrowding limit, spread evenly.
 
-        With a limit, every cell is raised by the same smallest share that gives a place to
-        every prisoner of the plan (never past the limit), so crowding is spread over all cells
-        instead of piled into a few. Single-occupancy cells always hold one.
+        With a limit, every cell is raised by the same smallest share (never past the limit)
+        with which counting finds a place for every prisoner — in all, and for each group of
+        prisoners in the units they may live in — so crowding is spread over all cells instead
+        of piled into a few. Single-occupancy cells always hold one.
         """
         if self.places is not None:
             return self.places
-        return spread_capacity(self.cells, len(self.prisoners), self.options.overcrowding_percent)
+        from .diagnose import short_of_places  # it counts with the rules of this module
+
+        percent = self.options.overcrowding_percent
+        for share in range(0, percent + 1):
+            places = raised_capacity(self.cells, share)
+            if not short_of_places(self, places):
+                return places
+        return raised_capacity(self.cells, max(percent, 0))
 
     def keep_aparts_of(self, prisoner_id: int) -> list[KeepApart]:
         return self._keep_apart_index.get(prisoner_id, [])
@@ -175,17 +183,10 @@ class Problem:
         return found
 
 
-def spread_capacity(cells: Iterable[Cell], people: int, percent: int) -> dict[int, int]:
-    cells = list(cells)
-    beds = {c.id: (1 if c.single_occupancy else c.beds) for c in cells}
-    if percent <= 0 or sum(beds.values()) >= people:
-        return beds
-    for share in range(1, percent + 1):
-        raised = {c.id: (1 if c.single_occupancy else math.floor(c.beds * (100 + share) / 100))
-                  for c in cells}
-        if sum(raised.values()) >= people:
-            return raised
-    return raised
+def raised_capacity(cells: Iterable[Cell], share: int) -> dict[int, int]:
+    """Places per cell with every cell's beds raised by `share` per cent (rounded down);
+    single-occupancy cells hold one."""
+    return {c.id: 1 if c.single_occupancy else c.beds * (100 + share) // 100 for c in cells}
 
 
 # --------------------------------------------------------------------------- the hard rules

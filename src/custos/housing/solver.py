@@ -11,6 +11,7 @@ first fit does better.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -22,7 +23,7 @@ from ortools.sat.python import cp_model
 
 from . import baseline, cell_model, diagnose, national, unit_model
 from .evaluate import Placement, breaches, current_placement, metrics
-from .problem import mixes
+from .problem import mixes, raised_capacity
 from .unit_model import own_exposure
 
 WHOLE_MODEL_LIMIT = 6_000  # Booleans (prisoner × eligible cell) below which to solve exactly
@@ -167,6 +168,13 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
         placement, status, bound = _staged(problem, movable, fixed, run, greedy)
         outcome.method = "staged"
     if status == "infeasible":
+        fuller = raised_capacity(problem.cells, problem.options.overcrowding_percent)
+        if problem.options.overcrowding_percent and problem.capacity != fuller \
+                and run.left() > 1:
+            # the evenly spread places were too few: use all the director allowed
+            wider = dataclasses.replace(problem, places=fuller)
+            return solve(wider, time_limit=run.left(), workers=workers, progress=progress,
+                         cancelled=cancelled, seed=seed)
         outcome.conflicts = diagnose.from_core(problem, movable, fixed, run) or [
             {"code": "no_plan", "params": {}}]
         outcome.metrics = first_metrics
@@ -192,10 +200,13 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
         chosen = min(partial or candidates, key=lambda c: (c[1]["unplaced"], c[1]["objective"]))
         outcome.placement, outcome.metrics = chosen[0], chosen[1]
         outcome.conflicts = diagnose.unplaced(problem, chosen[0])
+        outcome.lower_bound = 0  # a bound for housing everyone says nothing of this plan
         if status == "unknown":
             outcome.conflicts.insert(0, {"code": "no_plan_in_time",
                                          "params": {"seconds": round(time_limit)}})
         status = "partial"
+    if status == "optimal" and outcome.metrics["objective"] > outcome.lower_bound:
+        status = "feasible"  # the stages were solved to optimality, not the whole plan
     outcome.status = "cancelled" if run.stopped else status
     return _finish(outcome, run)
 
@@ -287,7 +298,8 @@ def _staged(problem, movable, fixed, run: _Run, start: Placement):
     left_out = sum(solver.Value(v) for v in stage.left.values())
     if left_out and status == "optimal":  # proved: not everyone can be housed
         return {}, "infeasible", 0
-    bound = int(solver.BestObjectiveBound()) - offset
+    # with someone left out, the bound counts their prohibitive cost: no bound for the plan
+    bound = 0 if left_out else int(solver.BestObjectiveBound()) - offset
     units_of = unit_model.read(stage, solver)
     run.say("units", 0.4, int(solver.ObjectiveValue()) - offset, bound)
 

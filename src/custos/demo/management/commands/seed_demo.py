@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from custos.access.models import RoleAssignment
 from custos.access.roles import Role
 from custos.accounts.models import User
+from custos.assessments.models import Instrument
 from custos.custody.models import Prisoner
 from custos.demo import assessments as demo_assessments
 from custos.demo.generator import DemoSystem
@@ -54,6 +55,10 @@ class Command(BaseCommand):
         if loaded:
             self.stdout.write(f"  instruments: {', '.join(loaded)}; assessors: assessor, "
                               f"assessor2 (countersigns)")
+            screened = demo_assessments.intake_screenings(
+                instrument=Instrument.objects.filter(code="CUSTOS-INTAKE").latest("id"),
+                assessor=users[Role.ASSESSOR], seed=seed)
+            self.stdout.write(f"  intake screenings: {screened}")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # fresh statistics, so the planner uses the name index
         self.stdout.write(self.style.SUCCESS(
