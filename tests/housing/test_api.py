@@ -58,7 +58,7 @@ def test_invalid_settings_answer_400_naming_the_field(client, estate):
     client.force_login(estate["director"])
 
     response = client.post(reverse("housing-plan-list"), {
-        "kind": "national", "facility": estate["facility"].pk},
+        "kind": "weekly", "facility": estate["facility"].pk},
         content_type="application/json")
 
     assert response.status_code == 400

@@ -321,3 +321,23 @@ def test_reasons_thin_wrapper_matches_the_explainer():
 
     assert explain.reasons(given, placement, given.prisoners[0]) == \
         Explainer(given, placement).reasons(replace(given.prisoners[0]))
+
+
+def test_a_national_plan_gives_the_family_distance():
+    units = [unit(1), Unit(id=2, label="G/A", facility_id=2, regime="general",
+                           security_level="medium")]
+    given = Problem(facilities=[Facility(id=1, code="F", latitude=16.77, longitude=-3.0),
+                                Facility(id=2, code="G", latitude=12.64, longitude=-8.0)],
+                    units=units, cells=[Cell(id=11, label="c11", unit_id=1, beds=2),
+                                        Cell(id=21, label="c21", unit_id=2, beds=2)],
+                    prisoners=[man(1, current_unit=1, current_facility=1, home=(12.64, -8.0))],
+                    keep_aparts=[], options=Options(kind="national"))
+
+    found = find(explain.reasons(given, {1: 2}, given.prisoners[0]), "family_distance")
+
+    assert found["params"]["km"] == 0 and found["params"]["facility"] == "G"
+    assert found["params"]["current"] == "F" and 600 < found["params"]["current_km"] < 800
+    assert reason_text(found).startswith("The family home is 0 km from G (")
+    stays = explain.reasons(given, {1: 1}, given.prisoners[0])
+    assert reason_text(find(stays, "family_distance")) == \
+        f"The family home is {find(stays, 'family_distance')['params']['km']} km from F."

@@ -35,7 +35,7 @@ def cells_now() -> dict[int, int | None]:
 
 
 @pytest.mark.parametrize("settings,field", [
-    ({"kind": "national"}, "kind"),
+    ({"kind": "national"}, "facility"),  # a national plan covers every facility
     ({"kind": "weekly"}, "kind"),
     ({"regime": "scatter"}, "regime"),
     ({"overcrowding_percent": 301}, "overcrowding_percent"),
@@ -52,11 +52,6 @@ def test_invalid_settings_are_refused_naming_the_field(estate, settings, field):
     assert refused.value.field == field
     assert refused.value.status == 400
     assert not HousingPlan.objects.exists()
-
-
-def test_a_national_plan_says_it_is_not_available_yet(estate):
-    with pytest.raises(InvalidInput, match="National plans are not available yet"):
-        create(estate, kind="national")
 
 
 def test_designated_units_must_belong_to_the_facility(estate):

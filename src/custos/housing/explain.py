@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .evaluate import Placement, by_cell, unit_of
+from .evaluate import Placement, by_cell, distance_km, unit_of
 from .problem import (
     ACCESSIBLE,
     REGIME,
@@ -23,6 +23,7 @@ from .problem import (
     Prisoner,
     Problem,
     cell_refusal,
+    haversine_km,
     regime_group,
     regime_refusal,
     unit_refusal,
@@ -139,6 +140,8 @@ class Explainer:
                                  where=self.label(self.placement.get(other_id))))
         if place is not None:
             found.extend(self._exposure(prisoner, place))
+        if place is not None and not self.cells:
+            found.extend(self._family(prisoner, place))
         if prisoner.score_source:
             found.append(_reason("scores", influence=prisoner.influence,
                                  vulnerability=prisoner.vulnerability,
@@ -163,6 +166,21 @@ class Explainer:
             return [_reason("regime_dispersed", regime=regime, unit=unit.label, count=count,
                             limit=self.problem.options.dispersal_limit)]
         return [_reason("regime_apart", unit=unit.label, count=count)]
+
+    def _family(self, prisoner: Prisoner, unit_id: int) -> list[dict]:
+        """A national plan: how far the family lives from the planned facility, and from the
+        facility he is in now (None where a home or a facility has no coordinates)."""
+        km = distance_km(self.problem, prisoner, unit_id)
+        if km is None:
+            return []
+        facility = self.problem.facility_by_id[self.problem.unit_by_id[unit_id].facility_id]
+        current = self.problem.facility_by_id.get(prisoner.current_facility)
+        now = None
+        if current is not None and current.id != facility.id and current.latitude is not None:
+            now = haversine_km(prisoner.home, (current.latitude, current.longitude))
+        return [_reason("family_distance", km=round(km), facility=facility.code,
+                        current_km=None if now is None else round(now),
+                        current=current.code if current is not None else "")]
 
     def _exposure(self, prisoner: Prisoner, place: int) -> list[dict]:
         found = []
@@ -327,6 +345,11 @@ def reason_text(reason: dict) -> str:
     if code == "scores":
         return _("Influence %(influence)d and vulnerability %(vulnerability)d, from "
                  "%(source)s.") % p
+    if code == "family_distance":
+        if p.get("current_km") is not None:
+            return _("The family home is %(km)d km from %(facility)s (%(current_km)d km from "
+                     "%(current)s, where this prisoner is now).") % p
+        return _("The family home is %(km)d km from %(facility)s.") % p
     if code == "no_scores":
         return _("No assessment scores this prisoner: influence and vulnerability count as 0.")
     return conflict_text(reason)

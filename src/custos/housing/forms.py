@@ -14,13 +14,17 @@ DEFAULTS = Weights()
 
 
 class PlanForm(forms.Form):
-    facility = forms.ModelChoiceField(label=_("Facility"), queryset=Facility.objects.none())
+    facility = forms.ModelChoiceField(
+        label=_("Facility"), queryset=Facility.objects.none(), required=False,
+        help_text=_("Leave empty for a national plan, which covers every facility."))
     kind = forms.ChoiceField(
         label=_("Kind of plan"), initial=PlanKind.FACILITY,
         choices=[(PlanKind.FACILITY, PlanKind.FACILITY.label),
-                 (PlanKind.ADMISSIONS, PlanKind.ADMISSIONS.label)],
+                 (PlanKind.ADMISSIONS, PlanKind.ADMISSIONS.label),
+                 (PlanKind.NATIONAL, PlanKind.NATIONAL.label)],
         help_text=_("A full re-plan may move anyone; an admissions plan houses only the "
-                    "prisoners who have no cell yet."))
+                    "prisoners who have no cell yet; a national plan proposes a facility and "
+                    "unit for everyone, near their family."))
     regime = forms.ChoiceField(label=_("Regime for terrorism-related prisoners"),
                                choices=PlanRegime.choices, initial=PlanRegime.NONE)
     dispersal_limit = forms.IntegerField(
@@ -70,6 +74,12 @@ class PlanForm(forms.Form):
             .order_by("facility__code", "code"))
         self.fields["designated_units"].label_from_instance = (
             lambda unit: f"{unit.facility.code} · {unit.code} {unit.name}")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") not in (None, PlanKind.NATIONAL) and not data.get("facility"):
+            self.add_error("facility", _("Choose the facility to plan."))
+        return data
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data

@@ -22,10 +22,12 @@ def _text(function_name: str, item: dict) -> str:
 
 class PlanCreateSerializer(serializers.Serializer):
     # Plain strings: the service names the valid values in its 400 answer.
-    kind = serializers.CharField(help_text="admissions or facility (national: not yet)")
+    kind = serializers.CharField(help_text="admissions, facility or national")
     # Narrowed to the user's facilities by the API: another facility's id looks unknown.
-    facility = serializers.PrimaryKeyRelatedField(queryset=Facility.objects.none(),
-                                                  allow_null=True, required=False)
+    facility = serializers.PrimaryKeyRelatedField(
+        queryset=Facility.objects.none(), allow_null=True, default=None,
+        help_text="required for admissions and facility plans; empty for a national plan, "
+                  "which covers every facility")
     regime = serializers.CharField(
         default="none", help_text="none, concentration, dispersal, separation or hybrid")
     dispersal_limit = serializers.IntegerField(default=2)
@@ -109,10 +111,13 @@ class AssignmentSerializer(serializers.Serializer):
     name = serializers.CharField()
     from_cell = serializers.IntegerField(allow_null=True)
     from_label = serializers.CharField()
-    cell = serializers.IntegerField(allow_null=True)
-    cell_label = serializers.CharField()
+    cell = serializers.IntegerField(allow_null=True, help_text="null in a national plan, "
+                                                              "which chooses units")
+    cell_label = serializers.CharField(allow_null=True)
     unit = serializers.IntegerField(allow_null=True)
     unit_label = serializers.CharField()
+    facility = serializers.IntegerField(allow_null=True, required=False)
+    facility_code = serializers.CharField(required=False)
     moved = serializers.BooleanField()
     reasons = serializers.SerializerMethodField()
 

@@ -25,6 +25,7 @@ from custos.custody.models import Cell, Facility, Prisoner, Unit
 from custos.custody.services import placements_apply
 
 from . import inputs, solver
+from .evaluate import by_cell
 from .models import HousingPlan, PlanKind, PlanStatus
 from .problem import REGIMES, Problem, Weights
 
@@ -81,28 +82,36 @@ def plan_create(
     time_limit: int = 60,
     compare_regimes: bool = True,
 ) -> HousingPlan:
-    """Ask for a plan; the optimiser runs it in the background once this commits."""
+    """Ask for a plan; the optimiser runs it in the background once this commits.
+
+    A national plan (no facility) covers every facility, so it needs the permissions in
+    every one of them.
+    """
     policy.require(acting_user, "housing.plan",
                    facility_id=facility.pk if facility is not None else None)
     if kind not in PlanKind.values:
         raise InvalidInput(_("“%(value)s” is not a valid choice.") % {"value": kind},
                            field="kind")
-    if kind == PlanKind.NATIONAL:
-        raise InvalidInput(_("National plans are not available yet."), field="kind")
-    if facility is None:
+    if kind == PlanKind.NATIONAL and facility is not None:
+        raise InvalidInput(_("A national plan covers every facility: leave the facility "
+                             "empty."), field="facility")
+    if kind != PlanKind.NATIONAL and facility is None:
         raise InvalidInput(_("Choose the facility to plan."), field="facility")
+    facility_id = facility.pk if facility is not None else None
+    _require(acting_user, "housing.plan", facility_id)
     if regime not in REGIMES:
         raise InvalidInput(_("“%(value)s” is not a valid choice.") % {"value": regime},
                            field="regime")
     _check_range(dispersal_limit, 1, 1000, "dispersal_limit")
     _check_range(hybrid_influence, 0, 1000, "hybrid_influence")
     units = sorted({int(u) for u in designated_units})
-    if len(units) != Unit.objects.filter(facility=facility, pk__in=units).count():
+    estate = Unit.objects.filter(facility=facility) if facility is not None else Unit.objects
+    if len(units) != estate.filter(pk__in=units).count():
         raise InvalidInput(_("Designated units must be units of the facility planned."),
                            field="designated_units")
     _check_range(overcrowding_percent, 0, OVERCROWDING_MAX, "overcrowding_percent")
     if overcrowding_percent > 0:
-        policy.require(acting_user, "custody.override_capacity", facility_id=facility.pk)
+        _require(acting_user, "custody.override_capacity", facility_id)
     _check_range(time_limit, *TIME_LIMITS, "time_limit")
     plan = HousingPlan(
         kind=kind, facility=facility, regime=regime, dispersal_limit=dispersal_limit,
@@ -115,6 +124,18 @@ def plan_create(
     trail.record(acting_user, "housing_plan.create", plan, changes=_settings(plan))
     transaction.on_commit(lambda: _enqueue(plan.pk))
     return plan
+
+
+def _require(user, permission: str, facility_id: int | None) -> None:
+    """`permission` in the facility, or, for a national plan (None), in every facility.
+
+    `policy.require` without a facility asks only whether the user holds the permission
+    somewhere, so a national plan asks facility by facility (a national role passes each).
+    """
+    policy.require(user, permission, facility_id=facility_id)
+    if facility_id is None:
+        for pk in Facility.objects.order_by("pk").values_list("pk", flat=True):
+            policy.require(user, permission, facility_id=pk)
 
 
 def _enqueue(plan_id: int) -> None:
@@ -281,20 +302,27 @@ def result_of(problem: Problem, outcome, context: dict, *, alternatives=()) -> d
     """What a plan stores (and `custos plan_housing` writes): assignments with reasons, the
     metrics beside first fit and the current placements, conflicts and alternatives."""
     explain = _explainer(problem, outcome.placement)
-    units = problem.unit_by_id
+    units, cells = problem.unit_by_id, by_cell(problem)
+    facilities = problem.facility_by_id
     assignments = []
     for prisoner in problem.prisoners:
-        cell_id = outcome.placement.get(prisoner.id)
-        cell = problem.cell_by_id.get(cell_id) if cell_id is not None else None
+        place = outcome.placement.get(prisoner.id)
+        cell = problem.cell_by_id.get(place) if cells and place is not None else None
+        unit = units.get(cell.unit_id if cell else place) if place is not None else None
+        facility = facilities.get(unit.facility_id) if unit else None
         was = problem.cell_by_id.get(prisoner.current_cell) if prisoner.current_cell else None
         number, name = context["names"].get(prisoner.id, (prisoner.label, ""))
+        now = prisoner.current_cell if cells else prisoner.current_unit
         assignments.append({
             "prisoner": prisoner.id, "prison_number": number, "name": name,
             "from_cell": prisoner.current_cell, "from_label": was.label if was else "",
-            "cell": cell_id, "cell_label": cell.label if cell else "",
-            "unit": cell.unit_id if cell else None,
-            "unit_label": units[cell.unit_id].label if cell else "",
-            "moved": cell_id is not None and cell_id != prisoner.current_cell,
+            # A national plan chooses units: the cell is chosen later, in the facility.
+            "cell": place if cells else None,
+            "cell_label": (cell.label if cell else "") if cells else None,
+            "unit": unit.id if unit else None, "unit_label": unit.label if unit else "",
+            "facility": facility.id if facility else None,
+            "facility_code": facility.code if facility else "",
+            "moved": place is not None and place != now,
             "reasons": explain(prisoner),
         })
     return {"assignments": assignments, "metrics": _metrics(outcome),
@@ -319,7 +347,7 @@ def _explainer(problem: Problem, placement):
 @transaction.atomic
 def plan_cancel(*, acting_user, plan: HousingPlan) -> HousingPlan:
     """Stop a plan: at once if it waits, at the solver's next check if it runs."""
-    policy.require(acting_user, "housing.plan", facility_id=plan.facility_id)
+    _require(acting_user, "housing.plan", plan.facility_id)
     plan = HousingPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status not in (S.QUEUED, S.RUNNING):
         raise InvalidTransition(_("Only a waiting or running plan can be cancelled."))
@@ -339,8 +367,14 @@ def plan_approve(*, acting_user, plan: HousingPlan, reason: str = "") -> Housing
     """Apply a ready plan through the custody placement service, if nothing changed since.
 
     A changed facility marks the plan stale (kept, so the refusal is on record) and refuses.
+    A national plan is never applied here: it is carried out by transfers, each receiving
+    facility housing its arrivals with an admissions plan. It is refused, nothing changing.
     """
-    policy.require(acting_user, "housing.approve", facility_id=plan.facility_id)
+    _require(acting_user, "housing.approve", plan.facility_id)
+    if plan.kind == PlanKind.NATIONAL:
+        raise InvalidTransition(_("A national plan is carried out by transfers: approve it "
+                                  "facility by facility with an admissions plan in each "
+                                  "receiving facility."))
     with transaction.atomic():
         plan = (HousingPlan.objects.select_for_update(of=("self",))
                 .select_related("facility").get(pk=plan.pk))
@@ -387,7 +421,7 @@ def _decide(acting_user, plan: HousingPlan, reason: str, action: str, **changes)
 
 @transaction.atomic
 def plan_reject(*, acting_user, plan: HousingPlan, reason: str) -> HousingPlan:
-    policy.require(acting_user, "housing.approve", facility_id=plan.facility_id)
+    _require(acting_user, "housing.approve", plan.facility_id)
     if not (reason or "").strip():
         raise InvalidInput(_("Give the reason for rejecting the plan."), field="reason")
     plan = HousingPlan.objects.select_for_update().get(pk=plan.pk)

@@ -25,7 +25,7 @@ from custos.custody.selectors import facility_list_visible_to
 from . import selectors, services
 from .explain import conflict_text, reason_text, regime_name
 from .forms import ApproveForm, AssignmentFilter, PlanForm, RejectForm, weights
-from .models import HousingPlan, PlanRegime, PlanStatus
+from .models import HousingPlan, PlanKind, PlanRegime, PlanStatus
 
 ACTIVE = (PlanStatus.QUEUED, PlanStatus.RUNNING)
 PER_PAGE = 50
@@ -81,8 +81,11 @@ def _detail(request, plan: HousingPlan, *, approve_form=None, reject_form=None,
     trail.record(user, "housing_plan.view", plan)
     result = plan.result or {}
     regimes = dict(PlanRegime.choices)
-    can_decide = (plan.status == PlanStatus.READY
-                  and policy.can(user, "housing.approve", facility_id=plan.facility_id))
+    national = plan.kind == PlanKind.NATIONAL
+    # `policy.can` without a facility means "somewhere": a national plan needs every facility.
+    can_decide = plan.status == PlanStatus.READY and (
+        selectors.plans_everywhere(user, "housing.approve") if plan.facility_id is None
+        else policy.can(user, "housing.approve", facility_id=plan.facility_id))
     return render(request, "housing/plan.html", {
         "plan": plan, "active": plan.status in ACTIVE, "result": result,
         "columns": comparison(plan),
@@ -95,8 +98,9 @@ def _detail(request, plan: HousingPlan, *, approve_form=None, reject_form=None,
                           "status": SOLVER_STATUS.get(o.get("status"), o.get("status", "")),
                           "conflicts": [conflict_text(c) for c in o.get("conflicts") or []]}
                          for o in result.get("alternatives") or []],
-        "can_decide": can_decide,
-        "approve_form": approve_form or (ApproveForm() if can_decide else None),
+        "can_decide": can_decide, "national": national,
+        "approve_form": approve_form or (ApproveForm() if can_decide and not national
+                                         else None),
         "reject_form": reject_form or (RejectForm() if can_decide else None),
         "problem": problem,
     }, status=status)
@@ -163,10 +167,11 @@ def plan_reject(request, pk):
 
 def _refused(request, plan: HousingPlan, **forms):
     """The plan again with the refused form; if it can no longer be decided (it went stale,
-    or someone else decided it), its errors go to the top of the page instead."""
+    or someone else decided it, or it is national and has no approval form), its errors go to
+    the top of the page instead."""
     plan.refresh_from_db()
     problem = ""
-    if plan.status != PlanStatus.READY:
+    if plan.status != PlanStatus.READY or plan.kind == PlanKind.NATIONAL:
         problem = " ".join(str(e) for f in forms.values() for errors in f.errors.values()
                            for e in errors)
     return _detail(request, plan, problem=problem, status=400, **forms)
@@ -236,7 +241,8 @@ def comparison(plan: HousingPlan) -> dict:
         values["gap"] = gap(values.get("objective"), values.get("lower_bound"))
     return {"titles": [t for t, _v in columns],
             "rows": [(label, [_shown(v.get(key), key) for _t, v in columns])
-                     for key, label in METRICS]}
+                     for key, label in METRICS
+                     if key != "mean_family_distance_km" or plan.kind == PlanKind.NATIONAL]}
 
 
 def gap(objective, bound) -> float | None:
