@@ -19,19 +19,6 @@ from .test_workflow import certified, load
 CODE = "CUSTOS-CELLSHARE"
 
 
-@pytest.fixture
-def cellshare(db):
-    return load("cell-sharing.yaml")
-
-
-@pytest.fixture
-def lead(facility):
-    return user_with_role("director", facility, username="lead")
-
-
-@pytest.fixture
-def raters(facility):
-    return [certified(name, facility, CODE) for name in ("amina", "karim", "salma")]
 
 
 def exercise(lead, instrument, title="Vignette A"):

@@ -9,24 +9,10 @@ from custos.audit.models import AuditEntry
 from ..factories import user_with_role
 from .test_api import api_as
 from .test_calibration import CODE, all_items
-from .test_workflow import certified, load
 
 CALIBRATION = "/api/v1/calibration/"
 
 
-@pytest.fixture
-def cellshare(db):
-    return load("cell-sharing.yaml")
-
-
-@pytest.fixture
-def lead(facility):
-    return user_with_role("director", facility, username="lead")
-
-
-@pytest.fixture
-def raters(facility):
-    return [certified(name, facility, CODE) for name in ("amina", "karim", "salma")]
 
 
 @pytest.fixture

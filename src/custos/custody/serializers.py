@@ -139,7 +139,27 @@ class PrisonerDetailSerializer(PrisonerSerializer):
         read_only_fields = fields
 
 
-class PrisonerAdmitSerializer(serializers.Serializer):
+class PrisonerFactsSerializer(serializers.Serializer):
+    """The optional facts admission and later edits share."""
+
+    terrorism_related = serializers.BooleanField(required=False)
+    returned_foreign_fighter = serializers.BooleanField(required=False)
+    sentence_start = serializers.DateField(required=False, allow_null=True)
+    expected_release = serializers.DateField(required=False, allow_null=True)
+    religion = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    health_notes = serializers.CharField(required=False, allow_blank=True)
+    disability = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    group_affiliation = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    needs_single_cell = serializers.BooleanField(required=False)
+    needs_accessible_cell = serializers.BooleanField(required=False)
+    family_home = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    family_home_latitude = serializers.FloatField(required=False, allow_null=True,
+                                                  min_value=-90, max_value=90)
+    family_home_longitude = serializers.FloatField(required=False, allow_null=True,
+                                                   min_value=-180, max_value=180)
+
+
+class PrisonerAdmitSerializer(PrisonerFactsSerializer):
     facility = serializers.PrimaryKeyRelatedField(queryset=Facility.objects.all())
     prison_number = serializers.CharField(max_length=30)
     names = NameSerializer(many=True)
@@ -149,21 +169,6 @@ class PrisonerAdmitSerializer(serializers.Serializer):
     nationality = serializers.CharField(max_length=2, required=False, allow_blank=True)
     languages = serializers.CharField(max_length=100, required=False, allow_blank=True)
     interpreter_needed = serializers.BooleanField(required=False)
-    terrorism_related = serializers.BooleanField(required=False)
-    returned_foreign_fighter = serializers.BooleanField(required=False)
-    sentence_start = serializers.DateField(required=False, allow_null=True)
-    expected_release = serializers.DateField(required=False, allow_null=True)
-    religion = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    health_notes = serializers.CharField(required=False, allow_blank=True)
-    disability = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    group_affiliation = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    needs_single_cell = serializers.BooleanField(required=False)
-    needs_accessible_cell = serializers.BooleanField(required=False)
-    family_home = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    family_home_latitude = serializers.FloatField(required=False, allow_null=True,
-                                                  min_value=-90, max_value=90)
-    family_home_longitude = serializers.FloatField(required=False, allow_null=True,
-                                                   min_value=-180, max_value=180)
     admitted_at = serializers.DateTimeField(required=False)
     admission = AdmissionSerializer()
     family = FamilySerializer(many=True, required=False)
@@ -173,7 +178,7 @@ class PrisonerAdmitSerializer(serializers.Serializer):
     placement_reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
-class PrisonerUpdateSerializer(serializers.Serializer):
+class PrisonerUpdateSerializer(PrisonerFactsSerializer):
     version = serializers.IntegerField(min_value=1)
     date_of_birth = serializers.DateField(required=False)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False)
@@ -181,21 +186,6 @@ class PrisonerUpdateSerializer(serializers.Serializer):
     languages = serializers.CharField(max_length=100, required=False, allow_blank=True)
     interpreter_needed = serializers.BooleanField(required=False)
     legal_status = serializers.ChoiceField(choices=LegalStatus.choices, required=False)
-    terrorism_related = serializers.BooleanField(required=False)
-    returned_foreign_fighter = serializers.BooleanField(required=False)
-    sentence_start = serializers.DateField(required=False, allow_null=True)
-    expected_release = serializers.DateField(required=False, allow_null=True)
-    religion = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    health_notes = serializers.CharField(required=False, allow_blank=True)
-    disability = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    group_affiliation = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    needs_single_cell = serializers.BooleanField(required=False)
-    needs_accessible_cell = serializers.BooleanField(required=False)
-    family_home = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    family_home_latitude = serializers.FloatField(required=False, allow_null=True,
-                                                  min_value=-90, max_value=90)
-    family_home_longitude = serializers.FloatField(required=False, allow_null=True,
-                                                   min_value=-180, max_value=180)
     cell = serializers.PrimaryKeyRelatedField(
         queryset=Cell.objects.none(), required=False, allow_null=True,
         help_text=_("With a change of legal status only: the cell the prisoner moves to, in "
