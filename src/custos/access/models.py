@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -89,3 +90,34 @@ class BreakGlass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.prisoner_id} · {self.opened_at:%Y-%m-%d %H:%M}"
+
+
+class Compartment(models.Model):
+    """A need-to-know group of intelligence: what is restricted to it is seen by its members
+    alone, and outside it nothing (search, counts, links, alerts) shows that it exists."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    purpose = models.CharField(_("purpose"), max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CompartmentMember(models.Model):
+    compartment = models.ForeignKey(Compartment, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["compartment", "user"], condition=Q(ended_at__isnull=True),
+            name="access_one_open_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.compartment}"

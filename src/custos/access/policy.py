@@ -70,6 +70,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # they carry assessment scores.
     "housing.plan": frozenset({R.DIRECTOR, R.SECURITY}),
     "housing.approve": frozenset({R.DIRECTOR}),
+    # Prison intelligence. Analysts read and grade reports, communications and networks;
+    # compartments narrow further (`compartment_rows`). The source handler alone sees who a
+    # source is. Wing staff file observations (they cannot read reports). Directors and
+    # police liaison read only the sanitised versions disseminated to them. Partners,
+    # monitors, providers and case managers see none of it.
+    "intelligence.view": frozenset({R.ANALYST}),
+    "intelligence.analyse": frozenset({R.ANALYST}),
+    "intelligence.sources": frozenset({R.SOURCE_HANDLER}),
+    "intelligence.observe": frozenset({R.DIRECTOR, R.SECURITY}),
+    "intelligence.disseminated": frozenset({R.DIRECTOR, R.POLICE}),
     # Facilities, units and cells (`custos import_estate`).
     "custody.configure": frozenset({R.ADMIN}),
     # Open one file outside one's scope with a typed reason (audited, reviewed by the auditor).
@@ -185,6 +195,7 @@ def forget(user) -> None:
     """Drop what was read of the user's access, after a change to it."""
     user.__dict__.pop("_custos_access", None)
     user.__dict__.pop("_custos_hidden_cache", None)
+    user.__dict__.pop("_custos_compartments", None)
 
 
 @lru_cache(maxsize=1)
@@ -251,6 +262,26 @@ def rows(user, permission: str, *, facility_field: str = "facility",
     if opened:
         condition |= Q(**{f"{prisoner_field}__in": sorted(opened)})
     return condition
+
+
+def compartments(user) -> frozenset[int]:
+    """The intelligence compartments the user is a member of now."""
+    cache = user.__dict__.get("_custos_compartments")
+    if cache is None:
+        from .models import CompartmentMember
+
+        cache = frozenset(CompartmentMember.objects.filter(
+            user_id=user.pk, ended_at__isnull=True).values_list("compartment_id", flat=True)
+        ) if grants(user) else frozenset()
+        user.__dict__["_custos_compartments"] = cache
+    return cache
+
+
+def compartment_rows(user, field: str = "compartment") -> Q:
+    """Rows open to everyone the permission reaches, or restricted to a compartment the user
+    belongs to. Anything else does not exist for the user: lists, counts, search and links
+    all narrow through this."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__in": sorted(compartments(user))})
 
 
 def scope(user, permission: str, queryset: QuerySet, *, facility_field: str = "facility",

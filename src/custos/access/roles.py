@@ -6,6 +6,7 @@ class Role(models.TextChoices):
     DIRECTOR = "director", _("Prison director")
     SECURITY = "security", _("Security officer")
     ANALYST = "analyst", _("Intelligence analyst")
+    SOURCE_HANDLER = "sourcehandler", _("Source handler")
     ASSESSOR = "assessor", _("Assessor")
     CASE_MANAGER = "casemanager", _("Case manager")
     PROVIDER = "provider", _("Intervention provider")

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "custos.custody",
     "custos.assessments",
     "custos.housing",
+    "custos.intelligence",
     "custos.demo",
 ]
 
@@ -150,7 +151,10 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Roles that must pass a TOTP step after the password (custos.accounts.middleware).
-CUSTOS_TWO_FACTOR_ROLES = ("director", "security", "analyst", "auditor", "admin")
+CUSTOS_TWO_FACTOR_ROLES = ("director", "security", "analyst", "sourcehandler", "auditor",
+                           "admin")
+# The grading scheme of intelligence reports (intelligence/gradings.yaml).
+CUSTOS_INTELLIGENCE_GRADING = os.environ.get("CUSTOS_INTELLIGENCE_GRADING", "3x5x2")
 # Only the test settings turn this off (so tests may use `force_login`); `check --deploy`
 # warns when it is off.
 CUSTOS_REQUIRE_TWO_FACTOR = True

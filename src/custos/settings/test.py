@@ -11,3 +11,5 @@ DATABASES = {"default": database_from_env(DATA_DIR / "test.sqlite3")}
 # Tests sign users in with `client.force_login`, which cannot pass a TOTP step: the accounts
 # tests turn two-factor back on with the `settings` fixture. Lock-out (axes) stays on.
 CUSTOS_REQUIRE_TWO_FACTOR = False
+# A fixed key for source identities in tests only (see intelligence/crypto.py).
+CUSTOS_SOURCE_KEY = "dGVzdC1vbmx5LXNvdXJjZS1rZXktMzItYnl0ZXMtISE="  # noqa: S105
