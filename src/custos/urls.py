@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/", include("custos.custody.api_urls")),
     path("api/v1/", include("custos.assessments.api_urls")),
     path("api/v1/", include("custos.housing.api_urls")),
+    path("api/v1/", include("custos.intelligence.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The page and its start-up script are two responses: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema",

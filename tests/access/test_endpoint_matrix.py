@@ -28,6 +28,8 @@ from custos.custody import services
 from custos.housing import services as housing
 from custos.housing.inputs import snapshot_for
 from custos.housing.models import HousingPlan
+from custos.intelligence import services as intelligence
+from custos.intelligence.models import Alert
 
 from ..factories import PrisonerFactory, user_with_role
 
@@ -82,6 +84,7 @@ def world(facility, cell, director):
         instrument_id=assessment.instrument_id, title="Closed vignette", vignette="A case.",
         created_by=director, closed_at=timezone.now())
     queued, ready = _housing_plans(facility, director)
+    intelligence = _intelligence(facility, prisoner)
     return {"prisoner": prisoner.pk, "code": facility.code, "keep": order.pk,
             "instrument": assessment.instrument_id, "assessment": assessment.pk,
             "cell": cell.pk, "unit": cell.unit_id, "facility": facility.pk,
@@ -90,7 +93,7 @@ def world(facility, cell, director):
             "classification_review": review.pk,
             "calibration_exercise": exercise.pk, "calibration": exercise.pk,
             "calibration_closed": closed.pk, "housing": ready.pk,
-            "housing_queued": queued.pk}
+            "housing_queued": queued.pk, **intelligence}
 
 
 def _housing_plans(facility, director):
@@ -104,6 +107,33 @@ def _housing_plans(facility, director):
                     "conflicts": [], "alternatives": []}
     ready.save()
     return queued, HousingPlan.objects.get(pk=ready.pk)
+
+
+def _intelligence(facility, prisoner):
+    """An open graded report, a dissemination of it to police, a source, a person, an alert
+    rule and an alert, for the intelligence endpoints."""
+    analyst = user_with_role("analyst", facility, username="an-world")
+    handler = user_with_role("sourcehandler", facility, username="sh-world")
+    report = intelligence.report_create(
+        acting_user=analyst, facility=facility, occurred_at=timezone.now(), summary="Seen",
+        text="Passing notes on the yard.", prisoners=[prisoner],
+        grades={"source_evaluation": "1", "intelligence_assessment": "A",
+                "handling_code": "P"})
+    made = intelligence.disseminate(acting_user=analyst, report=report, audience="police",
+                                    recipients="Police CT unit", text="Notes passed.")
+    source = intelligence.source_create(acting_user=handler, reference="S-1",
+                                        identity="A. Person", facility=facility)
+    person = intelligence.person_create(acting_user=analyst, name="Outside Person")
+    rule = intelligence.alert_rule_create(acting_user=analyst, name="Flagged",
+                                          kind="flagged_contact")
+    party = intelligence.party_of(prisoner=prisoner)
+    alert = Alert.objects.create(rule=rule, facility=facility, subject=party,
+                                 other=person.party, explanation={"code": "flagged_contact"},
+                                 first_event_at=timezone.now())
+    return {"intelligence": report.pk, "dissemination": made.pk, "source": source.pk,
+            "person": person.pk, "alert_rule": rule.pk, "alert": alert.pk,
+            "compartment": intelligence.compartment_create(acting_user=analyst,
+                                                           name="Op").pk}
 
 
 def _assessment(facility, prisoner):
@@ -140,6 +170,9 @@ def url_for(name: str, world) -> str:
             kwargs[key] = world["housing_queued"]
         elif name.startswith("housing:"):  # the pages: the ready plan
             kwargs[key] = world["housing"]
+        elif name.startswith("intelligence-"):
+            resource = name.removeprefix("intelligence-").rsplit("-", 1)[0].replace("-", "_")
+            kwargs[key] = world["intelligence" if resource == "report" else resource]
         else:
             resource = name.split("-")[0].split(":")[-1]
             kwargs[key] = world.get(resource, world["prisoner"])

@@ -1,0 +1,185 @@
+"""Every read of prison intelligence, narrowed by the access policy.
+
+Analysts see reports of their facilities that are open or restricted to a compartment they
+belong to; a report outside that does not exist for them — not in lists, counts, search,
+prisoner files or alerts. Directors and police liaison see only disseminations addressed to
+them. Wing staff see the observations they filed. The source handler sees sources.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from custos.access import policy
+from custos.access.models import Compartment
+
+from .models import (
+    Alert,
+    AlertRule,
+    Audience,
+    CommunicationEvent,
+    Dissemination,
+    Flag,
+    IntelligenceReport,
+    MergeProposal,
+    OutsidePerson,
+    ReportKind,
+    Source,
+)
+from .services import ANALYSE, DISSEMINATED, OBSERVE, SOURCES
+
+VIEW = "intelligence.view"
+
+
+def _get(queryset: QuerySet, pk):
+    try:
+        return queryset.get(pk=int(pk))
+    except (queryset.model.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def report_list_visible_to(*, user) -> QuerySet[IntelligenceReport]:
+    reports = policy.scope(user, VIEW, IntelligenceReport.objects.select_related(
+        "facility", "compartment", "source", "graded_by", "created_by"))
+    return reports.filter(policy.compartment_rows(user))
+
+
+def report_search(*, user, q: str = "", prisoner=None, facility=None, kind: str = "",
+                  status: str = "", compartment=None) -> QuerySet[IntelligenceReport]:
+    reports = report_list_visible_to(user=user)
+    if q:
+        reports = reports.filter(Q(summary__icontains=q) | Q(text__icontains=q)
+                                 | Q(reference__iexact=q) | Q(place__icontains=q))
+    if prisoner:
+        reports = reports.filter(prisoners=prisoner)
+    if facility:
+        reports = reports.filter(facility=facility)
+    if kind:
+        reports = reports.filter(kind=kind)
+    if status:
+        reports = reports.filter(status=status)
+    if compartment:
+        reports = reports.filter(compartment=compartment)
+    return reports.distinct()
+
+
+def report_get(*, user, pk) -> IntelligenceReport:
+    return _get(report_list_visible_to(user=user), pk)
+
+
+def reports_about(*, user, prisoner) -> QuerySet[IntelligenceReport]:
+    """Reports naming a prisoner, for the intelligence section of the prisoner's file."""
+    if not policy.can(user, VIEW):
+        return IntelligenceReport.objects.none()
+    return report_list_visible_to(user=user).filter(prisoners=prisoner)
+
+
+def observations_by(*, user) -> QuerySet[IntelligenceReport]:
+    """What the user filed from the wing (his own, never anyone else's)."""
+    if not policy.can(user, OBSERVE):
+        return IntelligenceReport.objects.none()
+    return IntelligenceReport.objects.filter(kind=ReportKind.OBSERVATION,
+                                             created_by=user).select_related("facility")
+
+
+def dissemination_list_visible_to(*, user) -> QuerySet[Dissemination]:
+    """Disseminations from the user's facilities: police liaison sees those for police and
+    prosecutors; a director sees everything disseminated from his prison, to whomever."""
+    from custos.access.roles import Role
+
+    scoped = policy.scope(user, DISSEMINATED, Dissemination.objects.select_related("facility"))
+    roles = policy.roles_of(user)
+    if Role.DIRECTOR in roles:
+        return scoped
+    if Role.POLICE in roles:
+        return scoped.filter(audience=Audience.POLICE)
+    return scoped.none()
+
+
+def dissemination_get(*, user, pk) -> Dissemination:
+    return _get(dissemination_list_visible_to(user=user), pk)
+
+
+def disseminations_of(*, user, report) -> QuerySet[Dissemination]:
+    """The disseminations made of a report the analyst can see."""
+    return Dissemination.objects.filter(report=report).select_related("created_by")
+
+
+def source_list_visible_to(*, user) -> QuerySet[Source]:
+    return policy.scope(user, SOURCES, Source.objects.select_related(
+        "facility", "handler").order_by("reference"))
+
+
+def source_get(*, user, pk) -> Source:
+    return _get(source_list_visible_to(user=user), pk)
+
+
+def sources_for_reports(*, user) -> QuerySet[Source]:
+    """Sources an analyst may cite on a report: by reference only."""
+    if not policy.can(user, ANALYSE):
+        return Source.objects.none()
+    return policy.scope(user, ANALYSE, Source.objects.filter(active=True)).only(
+        "id", "reference")
+
+
+def compartments_of(*, user) -> QuerySet[Compartment]:
+    return Compartment.objects.filter(pk__in=sorted(policy.compartments(user))).order_by("name")
+
+
+def compartment_get(*, user, pk) -> Compartment:
+    return _get(compartments_of(user=user), pk)
+
+
+def communications_visible_to(*, user) -> QuerySet[CommunicationEvent]:
+    return policy.scope(user, VIEW, CommunicationEvent.objects.all())
+
+
+def people_visible_to(*, user) -> QuerySet[OutsidePerson]:
+    """Outside people are not tied to one facility: every analyst may look them up."""
+    if not policy.can(user, VIEW):
+        return OutsidePerson.objects.none()
+    return OutsidePerson.objects.select_related("merged_into", "related_prisoner")
+
+
+def person_get(*, user, pk) -> OutsidePerson:
+    return _get(people_visible_to(user=user), pk)
+
+
+def flags_visible_to(*, user) -> QuerySet[Flag]:
+    if not policy.can(user, VIEW):
+        return Flag.objects.none()
+    return Flag.objects.filter(policy.compartment_rows(user)).select_related("party")
+
+
+def merge_proposals_visible_to(*, user) -> QuerySet[MergeProposal]:
+    if not policy.can(user, VIEW):
+        return MergeProposal.objects.none()
+    return MergeProposal.objects.select_related("kept", "absorbed", "decided_by")
+
+
+def merge_proposal_get(*, user, pk) -> MergeProposal:
+    return _get(merge_proposals_visible_to(user=user), pk)
+
+
+def alert_rules_visible_to(*, user) -> QuerySet[AlertRule]:
+    if not policy.can(user, VIEW):
+        return AlertRule.objects.none()
+    rules = AlertRule.objects.filter(policy.compartment_rows(user)).select_related("facility")
+    where = policy.facilities_for(user, VIEW)
+    if where is not policy.ALL:
+        rules = rules.filter(Q(facility__isnull=True) | Q(facility__in=sorted(where)))
+    return rules
+
+
+def alert_rule_get(*, user, pk) -> AlertRule:
+    return _get(alert_rules_visible_to(user=user), pk)
+
+
+def alerts_visible_to(*, user) -> QuerySet[Alert]:
+    alerts = policy.scope(user, VIEW, Alert.objects.select_related("rule", "facility"))
+    return alerts.filter(policy.compartment_rows(user))
+
+
+def alert_get(*, user, pk) -> Alert:
+    return _get(alerts_visible_to(user=user), pk)
