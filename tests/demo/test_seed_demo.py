@@ -12,6 +12,13 @@ from custos.accounts.models import User
 from custos.assessments.models import Assessment, AssessorCertification, Instrument
 from custos.audit.models import AuditEntry
 from custos.custody.models import Cell, Facility, KeepApart, Placement, Prisoner, Unit
+from custos.intelligence.models import (
+    Alert,
+    AlertRule,
+    Dissemination,
+    IntelligenceReport,
+    Source,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +76,9 @@ def test_seed_demo_is_reproducible_from_its_seed():
     seed(seed=11)
     first = list(Prisoner.objects.order_by("prison_number").values_list(
         "prison_number", "display_name", "sex", "legal_status"))
+    IntelligenceReport.objects.filter(in_reply_to__isnull=False).delete()
+    for model in (Alert, AlertRule, Dissemination, IntelligenceReport, Source):
+        model.objects.all().delete()
     Assessment.objects.all().delete()
     Placement.objects.all().delete()
     Allocation.objects.all().delete()
