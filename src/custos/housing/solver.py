@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from . import baseline, cell_model, diagnose, national, unit_model
-from .evaluate import Placement, breaches, current_placement, metrics
+from .bound import stay_or_move_bound
+from .evaluate import Placement, breaches, by_cell, current_placement, metrics
 from .problem import mixes, raised_capacity
 from .unit_model import own_exposure
 
@@ -179,6 +180,8 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
             {"code": "no_plan", "params": {}}]
         outcome.metrics = first_metrics
         return _finish(outcome, run)
+    if by_cell(problem):  # whoever stays in his cell keeps his cellmates' exposure
+        bound = max(bound, stay_or_move_bound(problem))
     outcome.lower_bound = bound
 
     # The plan is the cheapest complete, lawful one among the optimiser's and the greedy ones.
