@@ -21,13 +21,15 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from . import baseline, cell_model, diagnose, national, unit_model
+from . import baseline, cell_model, diagnose, local_search, national, unit_model
 from .bound import stay_or_move_bound
 from .evaluate import Placement, breaches, by_cell, current_placement, metrics
 from .problem import mixes, raised_capacity
 from .unit_model import own_exposure
 
 WHOLE_MODEL_LIMIT = 6_000  # Booleans (prisoner × eligible cell) below which to solve exactly
+STAGED_SHARE = 0.4  # of a large facility's time for the two stages; the search has the rest
+SPARE_S = 0.2  # kept back at the end to check and score the plan
 
 # progress(stage, share of the work done, objective so far, bound) -> None
 Progress = Callable[[str, float, "int | None", "int | None"], None]
@@ -66,12 +68,18 @@ class _Run:
         self.deadline = self.started + time_limit
         self.workers, self.progress, self.cancelled, self.seed = workers, progress, cancelled, seed
         self.stopped = False
+        self.span = (0.0, 1.0)  # where the running phase's share of work lies in the whole
+
+    def over(self) -> bool:
+        return time.monotonic() >= self.deadline
 
     def left(self) -> float:
         return max(0.05, self.deadline - time.monotonic())
 
     def say(self, stage: str, done: float, objective, bound) -> None:
         if self.progress:
+            if stage != "done":
+                done = self.span[0] + (self.span[1] - self.span[0]) * done
             self.progress(stage, done, objective, None if bound is None else max(0, bound))
 
     def solve(self, model: cp_model.CpModel, seconds: float,
@@ -166,7 +174,11 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
         outcome.method = "whole"
     else:
         greedy = _start(problem)
+        deadline = run.deadline
+        run.deadline = min(deadline, run.started + time_limit * STAGED_SHARE)
+        run.span = (0.0, STAGED_SHARE)
         placement, status, bound = _staged(problem, movable, fixed, run, greedy)
+        run.deadline, run.span = deadline, (STAGED_SHARE, 1.0)
         outcome.method = "staged"
     if status == "infeasible":
         fuller = raised_capacity(problem.cells, problem.options.overcrowding_percent)
@@ -188,6 +200,9 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
     candidates = [(first, first_metrics, "first_fit")]
     if greedy is not None:
         candidates.append((greedy, metrics(problem, greedy), "greedy"))
+        now = current_placement(problem)
+        if all(place is not None for place in now.values()):
+            candidates.append((now, outcome.current, "current"))
     if status != "unknown":
         candidates.insert(0, (placement, metrics(problem, placement), outcome.method))
     lawful = [c for c in candidates if not breaches(problem, c[0])]
@@ -196,6 +211,8 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
         outcome.placement, outcome.metrics = chosen[0], chosen[1]
         if chosen[2] != outcome.method:
             outcome.method = f"{outcome.method}+{chosen[2]}"
+            status = "feasible"
+        if greedy is not None and _search(problem, outcome, run):
             status = "feasible"
     else:  # nobody found a place for everyone: show the fullest lawful attempt, and who is left
         partial = [c for c in candidates
@@ -210,8 +227,36 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
         status = "partial"
     if status == "optimal" and outcome.metrics["objective"] > outcome.lower_bound:
         status = "feasible"  # the stages were solved to optimality, not the whole plan
+    elif status == "feasible" and outcome.metrics["objective"] <= outcome.lower_bound:
+        status = "optimal"  # the plan meets its bound: nothing can do better
     outcome.status = "cancelled" if run.stopped else status
     return _finish(outcome, run)
+
+
+def _search(problem, outcome: Outcome, run: _Run) -> bool:
+    """Improve the chosen (complete, lawful) plan with the time left; whether it did."""
+    seconds = run.deadline - time.monotonic() - SPARE_S
+    if run.stopped or seconds <= 0:
+        return False
+    began = time.monotonic()
+
+    def stop() -> bool:
+        if not run.stopped and run.cancelled and run.cancelled():
+            run.stopped = True
+        return run.stopped
+
+    def report(objective: int) -> None:
+        run.say("search", min(1.0, (time.monotonic() - began) / seconds), objective,
+                outcome.lower_bound)
+
+    found = local_search.improve(problem, outcome.placement, seconds, seed=run.seed,
+                                 stop=stop, report=report)
+    found_metrics = metrics(problem, found)
+    if found_metrics["objective"] >= outcome.metrics["objective"] or breaches(problem, found):
+        return False
+    outcome.placement, outcome.metrics = found, found_metrics
+    outcome.method += "+search"
+    return True
 
 
 def _finish(outcome: Outcome, run: _Run) -> Outcome:
@@ -320,8 +365,11 @@ def _staged(problem, movable, fixed, run: _Run, start: Placement):
     for unit_id, people in sorted(by_unit.items()):
         share = work[unit_id] / remaining
         remaining -= work[unit_id]
-        placed, code = _cells(problem, unit_id, people, fixed, start, run,
-                              run.left() * 0.75 * share)
+        if run.over():  # the stages' time is up: the unit's people wait for the repair
+            placed, code = {p.id: None for p in people}, cp_model.UNKNOWN
+        else:
+            placed, code = _cells(problem, unit_id, people, fixed, start, run,
+                                  run.left() * 0.75 * share)
         if code != cp_model.OPTIMAL:
             status = "feasible"
         if any(place is None for place in placed.values()):
@@ -330,12 +378,14 @@ def _staged(problem, movable, fixed, run: _Run, start: Placement):
         done += work[unit_id]
         run.say("cells", 0.4 + 0.6 * done / sum(work.values()), None, bound)
     for index, (unit_id, people) in enumerate(short):
+        if run.over():
+            break
         placed, _code = _cells(problem, unit_id, people, fixed, start, run,
                                run.left() / (len(short) - index))
         if sum(p is None for p in placed.values()) < sum(
                 placement[p.id] is None for p in people):
             placement.update(placed)
-    _repair(problem, placement)
+    _repair(problem, placement, run)
     return placement, status, bound
 
 
@@ -361,9 +411,10 @@ def _cells(problem, unit_id: int, people, fixed, start: Placement, run: _Run, se
     return placed, code
 
 
-def _repair(problem, placement: Placement) -> None:
+def _repair(problem, placement: Placement, run: _Run) -> None:
     """Whoever a unit's cells could not take goes to the first cell anywhere that fits, or to
-    one whose occupants can all move elsewhere."""
+    one whose occupants can all move elsewhere — while the stages' time lasts (then whoever
+    is left stays without a place, and the plan is one of the greedy ones)."""
     waiting = [p for p in problem.prisoners if placement.get(p.id) is None]
     if not waiting:
         return
@@ -374,6 +425,8 @@ def _repair(problem, placement: Placement) -> None:
             state.put(prisoner, place)
     order = [c.id for c in sorted(problem.cells, key=lambda c: (c.unit_id, c.label, c.id))]
     for prisoner in waiting:
+        if run.over():
+            break
         place = state.first_place(prisoner, order)
         if place is not None:
             state.put(prisoner, place)
