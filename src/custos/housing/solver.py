@@ -174,11 +174,14 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
         outcome.method = "whole"
     else:
         greedy = _start(problem)
+        # with a lawful plan for everyone to improve on, the search has the time the stages
+        # leave; without one, the stages have it all to find one
+        share = STAGED_SHARE if _lawful_start(problem, greedy) else 1.0
         deadline = run.deadline
-        run.deadline = min(deadline, run.started + time_limit * STAGED_SHARE)
-        run.span = (0.0, STAGED_SHARE)
+        run.deadline = min(deadline, run.started + time_limit * share)
+        run.span = (0.0, share)
         placement, status, bound = _staged(problem, movable, fixed, run, greedy)
-        run.deadline, run.span = deadline, (STAGED_SHARE, 1.0)
+        run.deadline, run.span = deadline, (share, 1.0)
         outcome.method = "staged"
     if status == "infeasible":
         fuller = raised_capacity(problem.cells, problem.options.overcrowding_percent)
@@ -299,6 +302,12 @@ def _start(problem) -> Placement:
     return min(found, key=lambda placement: (
         sum(1 for place in placement.values() if place is None),
         metrics(problem, placement)["objective"]))
+
+
+def _lawful_start(problem, greedy: Placement) -> bool:
+    """Whether the greedy plan or the current placements house everyone lawfully."""
+    return any(all(place is not None for place in plan.values()) and not breaches(problem, plan)
+               for plan in (greedy, current_placement(problem)))
 
 
 def _unit_hint(problem, movable, fixed, start: Placement) -> dict[int, int]:
