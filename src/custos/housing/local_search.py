@@ -26,6 +26,7 @@ from .evaluate import Placement
 from .problem import Problem, cell_refusal, mixes, regime_group, regime_refusal, unit_refusal
 
 REPORT_EVERY_S = 0.5  # the shortest time between two reports of progress
+TAKE_OVER_EVERY = 256  # steps between two attempts to open a unit to another kind
 
 
 class _Plan:
@@ -80,6 +81,10 @@ class _Plan:
         shared: dict[int, frozenset[int]] = {}
         self.may: list[frozenset[int]] = [
             shared.setdefault(id(cells), frozenset(cells)) for cells in self.eligible]
+
+        self.cells_of_unit: list[list[int]] = [[] for _ in range(k)]
+        for c, u in enumerate(self.unit_of_cell):
+            self.cells_of_unit[u].append(c)
 
         self.where = [cell_index[placement[p.id]] for p in self.people]
         self.occupants: list[list[int]] = [[] for _ in range(m)]
@@ -226,6 +231,69 @@ class _Plan:
         return None
 
 
+def _take_over(plan: _Plan, rng: random.Random, u: int, kind: tuple, sample: int = 20):
+    """Open unit u to `kind`: whoever there may not live with that kind moves out (to the
+    cheapest of a few cells that will have him), then those of the kind who gain by it move
+    in. Kept when the whole lowers the objective, undone otherwise; the change, or None.
+
+    Single steps cannot do this: nobody of the kind may enter while the unit holds people
+    they may not live with, and emptying it costs moves that only pay once they come.
+    """
+    trail: list[tuple[int, int]] = []  # (prisoner, the cell he left), in order
+    delta = 0
+
+    def undo() -> None:
+        for i, old in reversed(trail):
+            plan._remove(i)
+            plan._add(i, old)
+
+    evicted = [i for c in plan.cells_of_unit[u] for i in plan.occupants[c]
+               if plan.kind[i] != kind and not plan.mixes[u, kind, plan.kind[i]]]
+    for i in evicted:
+        options = list(plan.eligible[i])
+        rng.shuffle(options)
+        before = plan.leaving(i)
+        old = plan._remove(i)
+        chosen, cost, found = -1, 0, 0
+        for c in options:
+            if plan.unit_of_cell[c] != u and plan.fits(i, c):
+                joining = plan.joining(i, c)
+                if chosen < 0 or joining < cost:
+                    chosen, cost = c, joining
+                found += 1
+                if found >= sample:
+                    break
+        plan._add(i, chosen if chosen >= 0 else old)
+        if chosen < 0:
+            undo()
+            return None
+        trail.append((i, old))
+        delta += cost - before
+    coming = [i for i, k in enumerate(plan.kind) if k == kind and len(plan.eligible[i]) > 1
+              and (plan.influence[i] or plan.vulnerability[i])
+              and plan.unit_of_cell[plan.where[i]] != u]
+    rng.shuffle(coming)
+    for i in coming:
+        before = plan.leaving(i)
+        old = plan._remove(i)
+        chosen, cost = -1, 0
+        for c in plan.cells_of_unit[u]:
+            if c in plan.may[i] and plan.fits(i, c):
+                joining = plan.joining(i, c)
+                if chosen < 0 or joining < cost:
+                    chosen, cost = c, joining
+        if chosen >= 0 and cost < before:
+            plan._add(i, chosen)
+            trail.append((i, old))
+            delta += cost - before
+        else:
+            plan._add(i, old)
+    if delta < 0:
+        return delta
+    undo()
+    return None
+
+
 def improve(problem: Problem, placement: Placement, seconds: float, *, seed: int = 0,
             stop: Callable[[], bool] | None = None,
             report: Callable[[int], None] | None = None) -> Placement:
@@ -255,8 +323,18 @@ def improve(problem: Problem, placement: Placement, seconds: float, *, seed: int
     def accept(delta: int) -> bool:
         return delta <= 0 or rng.random() < math.exp(-delta / temperature)
 
+    # units a kind could have to itself, were the people it may not live with to leave
+    openings = sorted({(plan.unit_of_cell[c], plan.kind[i]) for i in scored
+                       for c in plan.eligible[i]})
+
     while True:
         steps += 1
+        if steps % TAKE_OVER_EVERY == 0 and openings:
+            delta = _take_over(plan, rng, *rng.choice(openings))
+            if delta is not None:
+                current += delta
+                if current < best:
+                    best, best_where = current, list(plan.where)
         if steps % 512 == 0:
             elapsed = time.monotonic() - started
             if elapsed >= seconds or (stop and stop()):
