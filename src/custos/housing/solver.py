@@ -28,7 +28,7 @@ from .problem import mixes, raised_capacity
 from .unit_model import own_exposure
 
 WHOLE_MODEL_LIMIT = 6_000  # Booleans (prisoner × eligible cell) below which to solve exactly
-STAGED_SHARE = 0.4  # of a large facility's time for the two stages; the search has the rest
+STAGED_SHARE = 0.25  # of a large facility's time for the two stages; the search has the rest
 SPARE_S = 0.2  # kept back at the end to check and score the plan
 
 # progress(stage, share of the work done, objective so far, bound) -> None
