@@ -3,10 +3,13 @@
 Small facilities are solved whole and exactly (one model over every prisoner and cell).
 Larger ones are solved in two stages — how many of each kind of prisoner to each unit, then
 each unit's cells — with variables only for the places a prisoner may occupy, current
-placements as the starting point, identical cells ordered to break symmetry. The unit stage
-is a relaxation of the whole problem, so its proven bound bounds the plan's objective from
-below. Whatever the solver finds is checked against every hard rule, and never returned when
-first fit does better.
+placements as the starting point, identical cells ordered to break symmetry; then, when a
+lawful plan for everyone is at hand, a search over moves and swaps of single prisoners
+(`local_search.py`) has the rest of the time to improve it. The unit stage is a relaxation
+of the whole problem, so its proven bound bounds the plan's objective from below, as does
+the cheapest choice of who stays in his cell (`bound.py`); the larger of the two is
+reported. Whatever the solver finds is checked against every hard rule, and never returned
+when first fit does better. The time limit counts everything, setting up included.
 """
 
 from __future__ import annotations
