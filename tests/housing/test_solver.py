@@ -468,7 +468,7 @@ def test_progress_names_the_stages_and_ends_at_one():
     outcome = solve(prob, time_limit=LIMIT,
                     progress=lambda *args: reports.append(args))
     assert reports
-    assert {stage for stage, *_ in reports} <= {"whole", "units", "cells", "done"}
+    assert {stage for stage, *_ in reports} <= {"whole", "units", "cells", "search", "done"}
     assert reports[-1] == ("done", 1.0, outcome.metrics["objective"], outcome.lower_bound)
     assert all(0 <= done <= 1 for _s, done, _o, _b in reports)
 

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from custos.housing.bound import stay_or_move_bound
 from custos.housing.evaluate import breaches
 from custos.housing.problem import (
     Cell,
@@ -265,3 +266,32 @@ def test_reference_on_a_hand_made_case():
     assert reference_optimum(problem) == 22
     problem.keep_aparts.append(KeepApart(1, 2, "unit"))
     assert reference_optimum(problem) is None
+
+
+# --------------------------------------------------------------------------- the lower bound
+
+
+@pytest.mark.parametrize("seed", range(1, 201))
+def test_stay_or_move_bound_never_exceeds_the_exact_optimum(seed):
+    problem = tiny_problem(seed)
+    optimum = reference_optimum(problem)
+    if optimum is not None:
+        assert 0 <= stay_or_move_bound(problem) <= optimum
+
+
+def test_stay_or_move_bound_on_a_hand_made_case():
+    """An influencer and a vulnerable man share a cell: one of them must move (10), or both
+    stay and pay cell and unit exposure (10 × 12 + 12); the optimum is 22 (move, and the
+    unit's exposure stays), and the bound counts the move."""
+    units = [Unit(1, "U1", 1, "general", "medium")]
+    cells = [Cell(11, "A", 1, 2), Cell(12, "B", 1, 2)]
+    prisoners = [Prisoner(1, "P1", "M", False, "convicted", influence=4, current_cell=11,
+                          current_unit=1),
+                 Prisoner(2, "P2", "M", False, "convicted", vulnerability=3, current_cell=11,
+                          current_unit=1)]
+    problem = Problem([Facility(1, "F1")], units, cells, prisoners, [])
+    assert stay_or_move_bound(problem) == 10
+    both = Prisoner(3, "P3", "M", False, "convicted", influence=2, vulnerability=5,
+                    current_cell=12, current_unit=1)
+    problem = Problem([Facility(1, "F1")], units, cells, [*prisoners, both], [])
+    assert stay_or_move_bound(problem) <= reference_optimum(problem)

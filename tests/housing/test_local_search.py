@@ -1,0 +1,63 @@
+"""The search that improves a complete, lawful plan: it keeps every rule and never does worse."""
+
+import pytest
+
+from custos.housing import local_search
+from custos.housing.evaluate import breaches, current_placement, metrics
+from custos.housing.problem import Cell, Facility, Prisoner, Problem, Unit
+
+from .instances import lawful_facility
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_search_keeps_every_rule_and_never_does_worse(seed):
+    problem = lawful_facility(300, 90, 40, seed=seed)
+    start = current_placement(problem)
+    assert breaches(problem, start) == []
+    heard = []
+    found = local_search.improve(problem, start, 1.0, seed=seed, report=heard.append)
+    assert breaches(problem, found) == []
+    assert metrics(problem, found)["objective"] < metrics(problem, start)["objective"]
+    assert heard and min(heard) >= metrics(problem, found)["objective"]
+
+
+def test_search_keeps_its_costs_exactly():
+    problem = lawful_facility(200, 60, 20, seed=1)
+    plan = local_search._Plan(problem, current_placement(problem))
+    assert plan.objective() == metrics(problem, current_placement(problem))["objective"]
+
+
+def test_search_leaves_an_incomplete_plan_alone():
+    problem = lawful_facility(200, 60, 20, seed=1)
+    start = current_placement(problem)
+    start[problem.prisoners[0].id] = None
+    assert local_search.improve(problem, start, 1.0) is start
+
+
+def test_search_stops_when_asked():
+    problem = lawful_facility(200, 60, 20, seed=1)
+    start = current_placement(problem)
+    found = local_search.improve(problem, start, 30.0, stop=lambda: True)
+    assert breaches(problem, found) == []
+
+
+def test_search_opens_a_unit_to_another_kind():
+    """Two women share a cell, the one influencing the other; the only other units hold a man
+    each. No single move or swap separates them (a man and a woman never share a unit), but
+    moving one man in with the other lets the influencer have a unit: 2 moves instead of
+    10 × 25 + 25 of exposure."""
+    units = [Unit(1, "W", 1, "women", "medium"), Unit(2, "G1", 1, "general", "medium"),
+             Unit(3, "G2", 1, "general", "medium")]
+    cells = [Cell(11, "A", 1, 2), Cell(12, "B", 2, 2), Cell(13, "C", 3, 2)]
+    people = [Prisoner(1, "W1", "F", False, "convicted", influence=5, current_cell=11,
+                       current_unit=1),
+              Prisoner(2, "W2", "F", False, "convicted", vulnerability=5, current_cell=11,
+                       current_unit=1),
+              Prisoner(3, "M1", "M", False, "convicted", current_cell=12, current_unit=2),
+              Prisoner(4, "M2", "M", False, "convicted", current_cell=13, current_unit=3)]
+    problem = Problem([Facility(1, "F1")], units, cells, people, [])
+    start = current_placement(problem)
+    assert metrics(problem, start)["objective"] == 275
+    found = local_search.improve(problem, start, 1.0)
+    assert breaches(problem, found) == []
+    assert metrics(problem, found)["objective"] == 20
