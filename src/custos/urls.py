@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("custos.access.urls")),
     path("", include("custos.assessments.urls")),
     path("", include("custos.housing.urls")),
+    path("", include("custos.intelligence.urls")),
     path("audit/", include("custos.audit.urls")),
     path("login/", CustosLoginView.as_view(), name="login"),
     path("", include("custos.accounts.urls")),

@@ -29,7 +29,7 @@ from custos.housing import services as housing
 from custos.housing.inputs import snapshot_for
 from custos.housing.models import HousingPlan
 from custos.intelligence import services as intelligence
-from custos.intelligence.models import Alert
+from custos.intelligence.models import Alert, MergeProposal
 
 from ..factories import PrisonerFactory, user_with_role
 
@@ -130,7 +130,10 @@ def _intelligence(facility, prisoner):
     alert = Alert.objects.create(rule=rule, facility=facility, subject=party,
                                  other=person.party, explanation={"code": "flagged_contact"},
                                  first_event_at=timezone.now())
+    twin = intelligence.person_create(acting_user=analyst, name="Outside Person")
+    proposal = MergeProposal.objects.create(kept=person, absorbed=twin, score=0.9, reasons=[])
     return {"intelligence": report.pk, "dissemination": made.pk, "source": source.pk,
+            "merge_proposal": proposal.pk, "party": party.pk, "other_party": person.party.pk,
             "person": person.pk, "alert_rule": rule.pk, "alert": alert.pk,
             "compartment": intelligence.compartment_create(acting_user=analyst,
                                                            name="Op").pk}
@@ -170,13 +173,35 @@ def url_for(name: str, world) -> str:
             kwargs[key] = world["housing_queued"]
         elif name.startswith("housing:"):  # the pages: the ready plan
             kwargs[key] = world["housing"]
+        elif name == "intelligence:compartment":
+            # A compartment exists only for its members: the analysts signed in here join it.
+            from custos.access.models import CompartmentMember
+            from custos.accounts.models import User
+
+            for analyst in User.objects.filter(role_assignments__role=Role.ANALYST):
+                CompartmentMember.objects.get_or_create(
+                    compartment_id=world["compartment"], user=analyst, ended_at=None)
+            kwargs[key] = world["compartment"]
+        elif name.startswith("intelligence:"):  # the pages: report, disseminate, source…
+            page = name.removeprefix("intelligence:")
+            kwargs[key] = world["intelligence" if page in ("report", "disseminate") else page]
         elif name.startswith("intelligence-"):
             resource = name.removeprefix("intelligence-").rsplit("-", 1)[0].replace("-", "_")
             kwargs[key] = world["intelligence" if resource == "report" else resource]
         else:
             resource = name.split("-")[0].split(":")[-1]
             kwargs[key] = world.get(resource, world["prisoner"])
-    return reverse(name, kwargs=kwargs)
+    return reverse(name, kwargs=kwargs) + _query(name, world)
+
+
+def _query(name: str, world) -> str:
+    """The query string a GET needs to be well formed (the network's parties, a reason)."""
+    if not name.startswith("intelligence-network-") or name.endswith(("-list", "-changes")):
+        return ""
+    party, other = world["party"], world["other_party"]
+    return {"intelligence-network-path": f"?a={party}&b={other}",
+            "intelligence-network-export": f"?party={party}&reason=For+the+matrix+test"
+            }.get(name, f"?party={party}")
 
 
 CASES = [(name, method, permission) for name, methods in sorted(ENDPOINTS.items())
@@ -205,8 +230,9 @@ def test_role_gets_what_the_table_says(client, world, facility, role, name, meth
         assert AuditEntry.objects.count() == entries_before + 1  # the denial, nothing else
     elif method == "GET":
         assert response.status_code == 200, (role, name, response.status_code)
-    else:  # allowed to write: an empty body is refused as bad input, not as forbidden
-        assert response.status_code in (200, 400), (role, name, response.status_code)
+    else:  # allowed to write: an empty body is refused as bad input, not as forbidden (a
+        # write that needs no body, such as asking for merge proposals, is carried out)
+        assert response.status_code in (200, 201, 400), (role, name, response.status_code)
 
 
 def test_anonymous_visitors_reach_only_public_endpoints(client, world):

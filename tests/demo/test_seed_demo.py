@@ -15,8 +15,14 @@ from custos.custody.models import Cell, Facility, KeepApart, Placement, Prisoner
 from custos.intelligence.models import (
     Alert,
     AlertRule,
+    CommunicationEvent,
     Dissemination,
+    Flag,
+    ImportBatch,
     IntelligenceReport,
+    MergeProposal,
+    OutsidePerson,
+    Party,
     Source,
 )
 
@@ -77,7 +83,8 @@ def test_seed_demo_is_reproducible_from_its_seed():
     first = list(Prisoner.objects.order_by("prison_number").values_list(
         "prison_number", "display_name", "sex", "legal_status"))
     IntelligenceReport.objects.filter(in_reply_to__isnull=False).delete()
-    for model in (Alert, AlertRule, Dissemination, IntelligenceReport, Source):
+    for model in (Alert, AlertRule, Dissemination, IntelligenceReport, Source,
+                  CommunicationEvent, ImportBatch, Flag, MergeProposal, Party, OutsidePerson):
         model.objects.all().delete()
     Assessment.objects.all().delete()
     Placement.objects.all().delete()

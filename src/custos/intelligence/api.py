@@ -17,7 +17,7 @@ from custos.audit import trail
 from custos.core.errors import InvalidInput
 from custos.custody.models import Facility
 
-from . import alerts, parties, selectors, serializers, services
+from . import alerts, parties, resolution, selectors, serializers, services
 from .models import IntelligenceReport, Party
 
 
@@ -156,19 +156,19 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         source = services.source_create(acting_user=request.user, **data)
         return Response(self.get_serializer(source).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=serializers.ReasonSerializer, responses=serializers.ReasonSerializer)
+    @extend_schema(request=serializers.ReasonGivenSerializer, responses=serializers.ReasonGivenSerializer)
     @action(detail=True, methods=["post"])
     def identity(self, request, pk=None):
         """Who the source is. A POST with the reason for looking, which the audit keeps."""
-        data = _valid(serializers.ReasonSerializer(data=request.data))
+        data = _valid(serializers.ReasonGivenSerializer(data=request.data))
         identity = services.source_identity(acting_user=request.user, source=self.get_object(),
                                             reason=data["reason"])
         return Response({"reference": self.get_object().reference, "identity": identity})
 
-    @extend_schema(request=serializers.ReasonSerializer, responses=serializers.SourceSerializer)
+    @extend_schema(request=serializers.ReasonGivenSerializer, responses=serializers.SourceSerializer)
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
-        data = _valid(serializers.ReasonSerializer(data=request.data))
+        data = _valid(serializers.ReasonGivenSerializer(data=request.data))
         source = services.source_deactivate(acting_user=request.user, source=self.get_object(),
                                             reason=data["reason"])
         return Response(self.get_serializer(source).data)
@@ -314,11 +314,53 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         trail.record(request.user, "intelligence.alert_view", alert)
         return Response(self.get_serializer(alert).data)
 
-    @extend_schema(request=serializers.ReasonSerializer, responses=serializers.AlertSerializer)
+    @extend_schema(request=serializers.ReasonGivenSerializer, responses=serializers.AlertSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        data = _valid(serializers.ReasonSerializer(data=request.data))
+        data = _valid(serializers.ReasonGivenSerializer(data=request.data))
         alert = services.alert_close(acting_user=request.user, alert=self.get_object(),
                                      reason=data["reason"])
         self._page = [alert]
         return Response(self.get_serializer(alert).data)
+
+
+class MergeProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                           viewsets.GenericViewSet):
+    """Outside-person records that may be one person: score, reasons, and the decision."""
+
+    serializer_class = serializers.MergeProposalSerializer
+
+    def get_queryset(self):
+        found = selectors.merge_proposals_visible_to(user=self.request.user)
+        status_wanted = self.request.query_params.get("status")
+        return found.filter(status=status_wanted) if status_wanted else found
+
+    @extend_schema(request=None, responses={201: dict})
+    def create(self, request):
+        """Look for new pairs now (a nightly run does the same)."""
+        made = resolution.propose(acting_user=request.user)
+        return Response({"proposed": len(made)}, status=status.HTTP_201_CREATED)
+
+    def _decide(self, request, pk, decision):
+        data = _valid(serializers.ReasonGivenSerializer(data=request.data))
+        proposal = decision(acting_user=request.user, proposal=self.get_object(),
+                            reason=data["reason"])
+        return Response(self.get_serializer(proposal).data)
+
+    @extend_schema(request=serializers.ReasonGivenSerializer,
+                   responses=serializers.MergeProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._decide(request, pk, resolution.accept)
+
+    @extend_schema(request=serializers.ReasonGivenSerializer,
+                   responses=serializers.MergeProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, pk, resolution.reject)
+
+    @extend_schema(request=serializers.ReasonGivenSerializer,
+                   responses=serializers.MergeProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def undo(self, request, pk=None):
+        return self._decide(request, pk, resolution.undo)

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from . import api
+from . import api, network_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -13,6 +13,9 @@ for prefix, viewset, basename in (
         ("people", api.PersonViewSet, "intelligence-person"),
         ("communications", api.CommunicationViewSet, "intelligence-communication"),
         ("alert-rules", api.AlertRuleViewSet, "intelligence-alert-rule"),
-        ("alerts", api.AlertViewSet, "intelligence-alert")):
+        ("alerts", api.AlertViewSet, "intelligence-alert"),
+        ("merge-proposals", api.MergeProposalViewSet, "intelligence-merge-proposal")):
     router.register(f"intelligence/{prefix}", viewset, basename=basename)
+router.register("intelligence/network", network_api.NetworkViewSet,
+                basename="intelligence-network")
 urlpatterns = router.urls

@@ -145,7 +145,7 @@ class SourceCreateSerializer(serializers.Serializer):
     facility = serializers.IntegerField()
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonGivenSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 

@@ -220,6 +220,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SexEnum": "custos.custody.models.Sex",
         "LegalStatusEnum": "custos.custody.models.LegalStatus",
+        "ReportKindEnum": "custos.intelligence.models.ReportKind",
+        "ReportStatusEnum": "custos.intelligence.models.ReportStatus",
+        "PersonKindEnum": "custos.intelligence.models.PersonKind",
+        "CommunicationKindEnum": "custos.intelligence.models.CommunicationKind",
+        "AlertRuleKindEnum": "custos.intelligence.models.AlertRuleKind",
+        "MergeStatusEnum": "custos.intelligence.models.MergeStatus",
+        "CustodyStatusEnum": "custos.custody.models.CustodyStatus",
     },
 }
 

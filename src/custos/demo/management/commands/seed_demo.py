@@ -11,6 +11,7 @@ from custos.accounts.models import User
 from custos.assessments.models import Instrument
 from custos.custody.models import Prisoner
 from custos.demo import assessments as demo_assessments
+from custos.demo import communications as demo_communications
 from custos.demo import intelligence as demo_intelligence
 from custos.demo.generator import DemoSystem
 
@@ -60,7 +61,9 @@ class Command(BaseCommand):
                 instrument=Instrument.objects.filter(code="CUSTOS-INTAKE").latest("id"),
                 assessor=users[Role.ASSESSOR], seed=seed)
             self.stdout.write(f"  intake screenings: {screened}")
-        made_intelligence = demo_intelligence.set_up(users=users, seed=seed)
+        made_intelligence = {**demo_intelligence.set_up(users=users, seed=seed),
+                             **demo_communications.set_up(analyst=users[Role.ANALYST],
+                                                          seed=seed)}
         if made_intelligence:
             self.stdout.write("  intelligence: " + ", ".join(
                 f"{count} {name}" for name, count in made_intelligence.items()))
