@@ -38,6 +38,8 @@ bench: setup
 	$(BIN)/python benchmarks/access_overhead.py
 	$(BIN)/python benchmarks/assessments_due.py
 	$(BIN)/python benchmarks/housing.py
+	$(BIN)/python benchmarks/communications_import.py
+	$(BIN)/python benchmarks/network.py
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -118,3 +118,14 @@ def test_only_analysts_reach_the_network(client, facility, web):
     for role in ("director", "police", "partner", "monitor", "security", "sourcehandler"):
         client.force_login(user_with_role(role, facility, username=f"net-{role}"))
         assert client.get(reverse("intelligence-network-list")).status_code == 403, role
+
+
+def test_a_sealed_juvenile_file_shows_in_the_network_without_its_name(client, analyst,
+                                                                      facility, web):
+    from custos.custody.models import Prisoner
+
+    Prisoner.objects.filter(pk=web["broker"].prisoner_id).update(sealed_at=timezone.now())
+    client.force_login(analyst)
+    found = client.get(reverse("intelligence-network-list")).json()
+    broker = next(p for p in found["parties"] if p["party"] == web["broker"].pk)
+    assert broker["name"] == "Sealed file" and "Moussa" not in str(found)

@@ -156,7 +156,7 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         source = services.source_create(acting_user=request.user, **data)
         return Response(self.get_serializer(source).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=serializers.ReasonGivenSerializer, responses=serializers.ReasonGivenSerializer)
+    @extend_schema(request=serializers.ReasonGivenSerializer, responses=dict)
     @action(detail=True, methods=["post"])
     def identity(self, request, pk=None):
         """Who the source is. A POST with the reason for looking, which the audit keeps."""
@@ -165,7 +165,8 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                                             reason=data["reason"])
         return Response({"reference": self.get_object().reference, "identity": identity})
 
-    @extend_schema(request=serializers.ReasonGivenSerializer, responses=serializers.SourceSerializer)
+    @extend_schema(request=serializers.ReasonGivenSerializer,
+                   responses=serializers.SourceSerializer)
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
         data = _valid(serializers.ReasonGivenSerializer(data=request.data))

@@ -1,4 +1,5 @@
-"""The grading scales of intelligence reports, read from configuration (`gradings.yaml`).
+"""The grading scales of intelligence reports, read from configuration (`gradings.yaml`),
+with their labels in each language the file gives (English when it gives none).
 
 Which scheme is in force is the setting `CUSTOS_INTELLIGENCE_GRADING`; a report keeps the
 scheme it was graded under, so a change of scheme leaves old gradings readable.
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from custos.core.errors import InvalidInput
@@ -35,20 +37,34 @@ class Scheme:
         return {code: value["label"] for code, value in self.handling.items()}
 
 
+def _in(language: str, text) -> str:
+    """A label in `language`: labels are a text, or texts by language code ("en" first)."""
+    if isinstance(text, str):
+        return text
+    return text.get(language) or text.get(language.split("-")[0]) or text["en"]
+
+
 @cache
-def schemes() -> dict[str, Scheme]:
+def _schemes(language: str) -> dict[str, Scheme]:
     data = yaml.safe_load(FILE.read_text(encoding="utf-8"))
     found = {}
     for code, body in data.items():
-        handling = {str(k): v for k, v in body["handling"].items()}
+        handling = {str(k): {**v, "label": _in(language, v["label"])}
+                    for k, v in body["handling"].items()}
         for value in handling.values():
             if value.get("disseminate") not in (SHARE_YES, SHARE_CONDITIONS, SHARE_NO):
                 raise ValueError(f"{FILE.name}: {code}: disseminate must be yes/conditions/no")
         found[str(code)] = Scheme(
-            str(code), body["name"],
-            {str(k): v for k, v in body["source_evaluation"].items()},
-            {str(k): v for k, v in body["intelligence_assessment"].items()}, handling)
+            str(code), _in(language, body["name"]),
+            {str(k): _in(language, v) for k, v in body["source_evaluation"].items()},
+            {str(k): _in(language, v) for k, v in body["intelligence_assessment"].items()},
+            handling)
     return found
+
+
+def schemes() -> dict[str, Scheme]:
+    """The schemes, their labels in the language of the request."""
+    return _schemes(get_language() or "en")
 
 
 def current() -> Scheme:

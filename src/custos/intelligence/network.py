@@ -387,10 +387,14 @@ def describe_parties(party_ids: Iterable[int]) -> dict[int, dict]:
         chunk = wanted[start:start + DESCRIBE_CHUNK]
         rows = Party.objects.filter(id__in=chunk).values_list(
             "id", "prisoner__prison_number", "prisoner__display_name",
-            "prisoner__facility__code", "person_id", "person__name", "person__kind")
+            "prisoner__facility__code", "person_id", "person__name", "person__kind",
+            "prisoner__sealed_at")
         people: dict[int, int] = {}
-        for party, number, display, code, person, name, kind in rows:
-            if number is not None:
+        for party, number, display, code, person, name, kind, sealed in rows:
+            if sealed is not None:  # a juvenile's sealed file (Havana Rule 19): no name
+                found[party] = {"party": party, "ref": f"S{party}", "name": _("Sealed file"),
+                                "is_prisoner": True, "kind": "prisoner", "facility": code}
+            elif number is not None:
                 found[party] = {"party": party, "ref": number, "name": display,
                                 "is_prisoner": True, "kind": "prisoner", "facility": code}
             else:
