@@ -111,7 +111,9 @@ def test_compiled_catalogue_matches_the_po_file(language):
         compiled = gettext.GNUTranslations(fh)
     for e in catalogue(language):
         if e["msgid"] and "msgid_plural" not in e:
-            assert compiled.gettext(e["msgid"]) == e["msgstr"][0], e["msgid"]
+            found = (compiled.pgettext(e["msgctxt"], e["msgid"]) if "msgctxt" in e
+                     else compiled.gettext(e["msgid"]))
+            assert found == e["msgstr"][0], e["msgid"]
 
 
 def test_strings_translate_in_python():

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from custos.access.models import Compartment
 from custos.core.models import TrackedModel
@@ -256,7 +257,7 @@ class CommunicationEvent(models.Model):
 
 
 class MergeStatus(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
+    PROPOSED = "proposed", pgettext_lazy("merge status", "Proposed")
     ACCEPTED = "accepted", _("Accepted")
     REJECTED = "rejected", _("Rejected")
     UNDONE = "undone", _("Undone")
