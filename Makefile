@@ -22,9 +22,9 @@ run: setup
 	$(BIN)/custos seed_demo --if-empty --prisoners $(DEMO_PRISONERS) --password $(DEMO_PASSWORD)
 	@echo ""
 	@echo "Custos is running on http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
-	@echo "Demo logins: director, security, analyst, assessor, casemanager, provider, partner,"
+	@echo "Demo logins: director, security, analyst, sourcehandler, assessor, casemanager, provider, partner,"
 	@echo "  monitor, probation, police, training, evaluator, auditor, admin — password: $(DEMO_PASSWORD)"
-	@echo "Two-factor code for director, security, analyst, auditor, admin: $(BIN)/custos demo_totp USERNAME"
+	@echo "Two-factor code for director, security, analyst, sourcehandler, auditor, admin: $(BIN)/custos demo_totp USERNAME"
 	@echo ""
 	scripts/run $(HOST):$(PORT)
 
