@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("custos.assessments.urls")),
     path("", include("custos.housing.urls")),
     path("", include("custos.intelligence.urls")),
+    path("", include("custos.oversight.urls")),
     path("audit/", include("custos.audit.urls")),
     path("login/", CustosLoginView.as_view(), name="login"),
     path("", include("custos.accounts.urls")),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("custos.assessments.api_urls")),
     path("api/v1/", include("custos.housing.api_urls")),
     path("api/v1/", include("custos.intelligence.api_urls")),
+    path("api/v1/", include("custos.oversight.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The page and its start-up script are two responses: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema",

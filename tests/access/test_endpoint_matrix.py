@@ -32,6 +32,7 @@ from custos.intelligence import services as intelligence
 from custos.intelligence.models import Alert, MergeProposal
 
 from ..factories import PrisonerFactory, user_with_role
+from ..oversight.world import join_monitors_to_body, oversight_world
 
 
 def walk(patterns, prefix=""):
@@ -85,6 +86,7 @@ def world(facility, cell, director):
         created_by=director, closed_at=timezone.now())
     queued, ready = _housing_plans(facility, director)
     intelligence = _intelligence(facility, prisoner)
+    oversight = oversight_world(facility, prisoner, director)
     return {"prisoner": prisoner.pk, "code": facility.code, "keep": order.pk,
             "instrument": assessment.instrument_id, "assessment": assessment.pk,
             "cell": cell.pk, "unit": cell.unit_id, "facility": facility.pk,
@@ -93,7 +95,7 @@ def world(facility, cell, director):
             "classification_review": review.pk,
             "calibration_exercise": exercise.pk, "calibration": exercise.pk,
             "calibration_closed": closed.pk, "housing": ready.pk,
-            "housing_queued": queued.pk, **intelligence}
+            "housing_queued": queued.pk, **intelligence, **oversight}
 
 
 def _housing_plans(facility, director):
@@ -188,6 +190,9 @@ def url_for(name: str, world) -> str:
         elif name.startswith("intelligence-"):
             resource = name.removeprefix("intelligence-").rsplit("-", 1)[0].replace("-", "_")
             kwargs[key] = world["intelligence" if resource == "report" else resource]
+        elif name.startswith(("oversight:", "oversight-")):  # URL parameters name world keys
+            join_monitors_to_body(world["body"])
+            kwargs[key] = world[key]
         else:
             resource = name.split("-")[0].split(":")[-1]
             kwargs[key] = world.get(resource, world["prisoner"])

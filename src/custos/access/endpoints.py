@@ -177,6 +177,13 @@ ENDPOINTS: dict[str, dict[str, str]] = {
     "calibration-rate": {"POST": "assessments.calibrate"},
     "calibration-close": {"POST": "assessments.calibrate"},
     "calibration-results": {"GET": "assessments.calibrate"},
+    # --- oversight (pages "oversight:…", API "oversight-…"): one section per area ---
+    # oversight: dashboard and report
+    # oversight: restrictive measures, daily records and flags
+    # oversight: discipline
+    # oversight: deaths, serious injuries, torture allegations
+    # oversight: complaints
+    # oversight: independent monitoring
 }
 
 

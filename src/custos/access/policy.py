@@ -80,6 +80,31 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "intelligence.sources": frozenset({R.SOURCE_HANDLER}),
     "intelligence.observe": frozenset({R.DIRECTOR, R.SECURITY}),
     "intelligence.disseminated": frozenset({R.DIRECTOR, R.POLICE}),
+    # Oversight and human rights (the Mandela Rules). The register of restrictive measures,
+    # flags, discipline, custody cases, complaint and monitoring figures: directors, security
+    # officers and independent monitors; a monitor only for the facilities in his body's
+    # mandate, and names only where the mandate allows individual cases (oversight.scoping).
+    # Never intelligence: no oversight permission opens an intelligence record.
+    "oversight.view": frozenset({R.DIRECTOR, R.SECURITY, R.MONITOR}),
+    # Impose and record measures, their days and reviews; a director authorises them.
+    "oversight.measures": frozenset({R.DIRECTOR, R.SECURITY}),
+    "oversight.authorise": frozenset({R.DIRECTOR}),
+    # Discipline: staff charge and hear; a director decides and sanctions.
+    "oversight.discipline": frozenset({R.DIRECTOR, R.SECURITY}),
+    "oversight.adjudicate": frozenset({R.DIRECTOR}),
+    # Deaths, serious injuries and torture allegations: staff open and report them.
+    "oversight.cases": frozenset({R.DIRECTOR, R.SECURITY}),
+    # A complaint comes through staff, a monitor or a partner; the director answers.
+    "oversight.complain": frozenset({R.DIRECTOR, R.SECURITY, R.CASE_MANAGER, R.MONITOR,
+                                     R.PARTNER}),
+    "oversight.answer": frozenset({R.DIRECTOR}),
+    # Monitors visit and recommend; the director gives the government's response.
+    "oversight.monitor": frozenset({R.MONITOR}),
+    "oversight.respond": frozenset({R.DIRECTOR}),
+    # Monitoring bodies and their mandates, and who acts for them: the administrator.
+    "oversight.bodies": frozenset({R.ADMIN}),
+    # The oversight report, for a monitor or a ministry (PDF, Excel).
+    "oversight.export": frozenset({R.DIRECTOR, R.MONITOR}),
     # Facilities, units and cells (`custos import_estate`).
     "custody.configure": frozenset({R.ADMIN}),
     # Open one file outside one's scope with a typed reason (audited, reviewed by the auditor).

@@ -16,6 +16,8 @@ FIELD_PERMISSIONS: dict[str, dict[str, str]] = {
         "religion": "custody.view_sensitive",
         "health_notes": "custody.view_health",
         "disability": "custody.view_health",
+        "mental_health_condition": "custody.view_health",
+        "pregnant_or_nursing": "custody.view_health",
         "group_affiliation": "custody.view_affiliation",
         "family_home": "custody.view_family_home",
         "family_home_latitude": "custody.view_family_home",

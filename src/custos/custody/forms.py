@@ -47,6 +47,10 @@ class IdentityFields(forms.Form):
                                    widget=forms.Textarea(attrs={"rows": 2}))
     disability = forms.CharField(label=_("Disability or access need"), max_length=200,
                                  required=False)
+    mental_health_condition = forms.BooleanField(label=_("Recorded mental-health condition"),
+                                                 required=False)
+    pregnant_or_nursing = forms.BooleanField(
+        label=_("Pregnant, with an infant or breastfeeding"), required=False)
     group_affiliation = forms.CharField(label=_("Group affiliation"), max_length=200,
                                         required=False)
     needs_single_cell = forms.BooleanField(label=_("Needs a single cell"), required=False)
@@ -110,7 +114,8 @@ class AdmitForm(IdentityFields):
     # Identity fields passed through as they are (those hidden from the user are absent).
     IDENTITY = ("nationality", "languages", "interpreter_needed", "terrorism_related",
                 "returned_foreign_fighter", "sentence_start", "expected_release", "religion",
-                "health_notes", "disability", "group_affiliation", "needs_single_cell",
+                "health_notes", "disability", "mental_health_condition", "pregnant_or_nursing",
+                "group_affiliation", "needs_single_cell",
                 "needs_accessible_cell", "family_home", "family_home_latitude",
                 "family_home_longitude")
 

@@ -157,6 +157,12 @@ class Prisoner(TrackedModel):
     religion = models.CharField(_("religion"), max_length=100, blank=True)
     health_notes = models.TextField(_("health notes"), blank=True)
     disability = models.CharField(_("disability or access need"), max_length=200, blank=True)
+    # What the Mandela Rules' safeguards on solitary confinement must know (Rule 45(2),
+    # Bangkok Rule 22); health data, redacted like the notes.
+    mental_health_condition = models.BooleanField(_("recorded mental-health condition"),
+                                                  default=False)
+    pregnant_or_nursing = models.BooleanField(
+        _("pregnant, with an infant or breastfeeding"), default=False)
     group_affiliation = models.CharField(_("group affiliation"), max_length=200, blank=True)
     # Housing needs the placement optimiser must respect.
     needs_single_cell = models.BooleanField(_("needs a single cell"), default=False)

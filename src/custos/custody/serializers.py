@@ -104,7 +104,8 @@ PRISONER_FIELDS = [
     "interpreter_needed", "legal_status", "terrorism_related", "returned_foreign_fighter",
     "categories", "sentence_start", "expected_release", "status", "facility", "current_cell",
     "admitted_at", "released_at", "release_reason", "religion", "health_notes", "disability",
-    "group_affiliation", "needs_single_cell", "needs_accessible_cell", "family_home",
+    "mental_health_condition", "pregnant_or_nursing", "group_affiliation", "needs_single_cell",
+    "needs_accessible_cell", "family_home",
     "family_home_latitude", "family_home_longitude", "version",
 ]
 
@@ -149,6 +150,8 @@ class PrisonerFactsSerializer(serializers.Serializer):
     religion = serializers.CharField(max_length=100, required=False, allow_blank=True)
     health_notes = serializers.CharField(required=False, allow_blank=True)
     disability = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    mental_health_condition = serializers.BooleanField(required=False)
+    pregnant_or_nursing = serializers.BooleanField(required=False)
     group_affiliation = serializers.CharField(max_length=200, required=False, allow_blank=True)
     needs_single_cell = serializers.BooleanField(required=False)
     needs_accessible_cell = serializers.BooleanField(required=False)

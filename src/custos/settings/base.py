@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "custos.assessments",
     "custos.housing",
     "custos.intelligence",
+    "custos.oversight",
     "custos.demo",
 ]
 

@@ -42,8 +42,9 @@ ADMISSION_FIELDS = (
 EDITABLE_FIELDS = (
     "date_of_birth", "sex", "nationality", "languages", "interpreter_needed", "legal_status",
     "terrorism_related", "returned_foreign_fighter", "sentence_start", "expected_release",
-    "religion", "health_notes", "disability", "group_affiliation", "needs_single_cell",
-    "needs_accessible_cell", "family_home", "family_home_latitude", "family_home_longitude",
+    "religion", "health_notes", "disability", "mental_health_condition", "pregnant_or_nursing",
+    "group_affiliation", "needs_single_cell", "needs_accessible_cell", "family_home",
+    "family_home_latitude", "family_home_longitude",
 )
 
 

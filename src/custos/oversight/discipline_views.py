@@ -1,0 +1,3 @@
+"""Pages of one oversight area; oversight/urls.py joins every area's urlpatterns."""
+
+urlpatterns: list = []

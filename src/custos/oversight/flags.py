@@ -1,0 +1,76 @@
+"""Raising and resolving flags. Raising is idempotent (a flag's `key`), so the nightly check
+and the services that flag as they save can both raise the same finding without doubling it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from custos.access import policy
+from custos.audit import trail
+from custos.core.errors import InvalidInput, RuleViolation
+
+from .models import Flag, FlagSeverity
+
+DIRECTOR, HEALTH, MONITOR = "director", "health_care", "independent_monitor"
+
+
+@dataclass(frozen=True)
+class FlagSpec:
+    """A finding to raise: the rule, the evidence, whom it is for, and what it is about."""
+
+    code: str
+    rule: str
+    facility_id: int
+    subject_type: str
+    subject_id: int
+    raised_on: date
+    prisoner_id: int | None = None
+    severity: str = FlagSeverity.WARNING
+    evidence: dict = field(default_factory=dict)
+    for_whom: tuple[str, ...] = (DIRECTOR, MONITOR)
+    # What makes two findings the same one: by default the code, the subject and the day.
+    once_per: str = "day"
+
+    @property
+    def key(self) -> str:
+        when = "" if self.once_per == "subject" else self.raised_on.isoformat()
+        return f"{self.code}:{self.subject_type}:{self.subject_id}:{when}"
+
+
+def raise_flags(specs: Iterable[FlagSpec]) -> int:
+    """Insert the flags not raised before; returns how many are new. One statement a batch."""
+    rows = [Flag(key=s.key, code=s.code, rule=s.rule, severity=s.severity,
+                 facility_id=s.facility_id, prisoner_id=s.prisoner_id,
+                 subject_type=s.subject_type, subject_id=s.subject_id, evidence=s.evidence,
+                 for_whom=list(s.for_whom), raised_on=s.raised_on) for s in specs]
+    if not rows:
+        return 0
+    keys = [r.key for r in rows]
+    before = set(Flag.objects.filter(key__in=keys).values_list("key", flat=True))
+    Flag.objects.bulk_create([r for r in rows if r.key not in before], batch_size=2000,
+                             ignore_conflicts=True)
+    return len({k for k in keys if k not in before})
+
+
+def flag_resolve(*, acting_user, flag: Flag, resolution: str) -> Flag:
+    """A director records what was done about a flag (it stays in the register, resolved)."""
+    policy.require(acting_user, "oversight.authorise", facility_id=flag.facility_id)
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise InvalidInput(_("Say what was done about it."), field="resolution")
+    with transaction.atomic():
+        locked = Flag.objects.select_for_update().get(pk=flag.pk)
+        if locked.resolved_at is not None:
+            raise RuleViolation(_("This flag was already resolved."))
+        locked.resolved_at, locked.resolved_by = timezone.now(), acting_user
+        locked.resolution = resolution
+        locked.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+        trail.record(acting_user, "oversight.flag_resolved", locked,
+                     changes={"code": locked.code}, reason=resolution)
+    return locked
