@@ -285,11 +285,16 @@ def test_a_large_file_loads_the_same_and_keeps_every_index_and_key(prisoners, an
     monkeypatch.setattr(importing, "BULK_MIN_ROWS", 1)  # PostgreSQL: rebuild around the load
 
     first = communications_import(acting_user=analyst, path=DATA / "canonical.csv")
+    loaded = sorted(CommunicationEvent.objects.values_list(
+        "kind", "occurred_at", "duration_seconds", "amount", "batch_id", "fingerprint"))
     again = communications_import(acting_user=analyst, path=DATA / "canonical.csv")
 
     assert (first.added, again.added, again.duplicates) == (6, 0, 6)
     assert structures() == before
     assert CommunicationEvent.objects.get(kind="money_transfer").amount == Decimal("25.50")
+    # Copied straight into the empty table: times to the microsecond, in UTC, as the file says.
+    assert loaded[0][:4] == ("call", datetime(2025, 3, 1, 10, 0, tzinfo=UTC), 45, None)
+    assert {row[4] for row in loaded} == {first.batch.pk}
 
 
 def test_a_file_whose_rows_are_all_refused_imports_nothing_else(prisoners, analyst, tmp_path):

@@ -662,75 +662,114 @@ def _secondary_structures(cursor, table: str) -> list[tuple[str, str]]:
     return found
 
 
-def _insert_postgres(events: pl.DataFrame, batch: ImportBatch) -> int:
-    """COPY into a temporary table, then one INSERT … SELECT.
+def _rows_held(cursor, table: str) -> int:
+    cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
+    held = cursor.fetchone()[0]
+    if held < 0:  # never analysed
+        cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        held = cursor.fetchone()[0]
+    return held
 
-    A small file goes in with ON CONFLICT DO NOTHING, the table open to everyone. A large one
-    (BULK_MIN_ROWS) first locks the table against other writers (readers go on), so new
-    rows are known exactly without speculative inserts; when they are at least as many as
-    the table holds (a first load, a backfill), indexes, the fingerprint's uniqueness and the
-    foreign keys are dropped and rebuilt around the INSERT: building an index from sorted
-    rows and checking a key with one join are many times faster than maintaining them row by
-    row. They are rebuilt in the same transaction, exactly as they were defined, and the
-    rebuild checks every row again; readers wait meanwhile."""
+
+def _without_secondary_structures(cursor, table: str, load) -> None:
+    """Drop the table's indexes, uniqueness and foreign keys, `load()`, and rebuild them as
+    they were defined, in the same transaction: the rebuild checks every row again."""
+    rebuild = _secondary_structures(cursor, table)
+    # Keys checked at commit must be checked now: a table with checks pending cannot be
+    # altered (the batch and the parties refer to other tables).
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    for drop, _create in rebuild:
+        cursor.execute(drop)
+    load()
+    cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    for _drop, create in rebuild:
+        cursor.execute(create)
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")  # statistics are stale now
+
+
+def _copy_csv(cursor, statement: str, frame: pl.DataFrame) -> None:
+    with cursor.copy(statement) as copy:
+        for chunk in frame.iter_slices(_CHUNK):
+            buffer = io.BytesIO()
+            chunk.write_csv(buffer, include_header=False)
+            copy.write(buffer.getvalue())
+
+
+_EVENT_COLUMNS = ("kind, occurred_at, from_party_id, to_party_id, duration_seconds, amount, "
+                  "facility_id, monitored, batch_id, fingerprint")
+
+
+def _load_into_empty_table(cursor, table: str, events: pl.DataFrame, batch: ImportBatch) -> int:
+    """A first load: every row is new (the file's duplicates are gone), so the rows are
+    copied straight into the table, with no staging table and no anti-join."""
+    cents = pl.col("amount_cents")
+    rows = events.select(
+        "kind",
+        pl.from_epoch("occurred_us", time_unit="us").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ"),
+        "from_party_id", "to_party_id", "duration_seconds",
+        pl.when(cents.is_not_null()).then(pl.format(
+            "{}.{}", cents // 100, (cents % 100).cast(pl.String).str.zfill(2))).alias("amount"),
+        "facility_id", "monitored", pl.lit(batch.pk).alias("batch_id"), "fingerprint")
+    q = connection.ops.quote_name
+    _without_secondary_structures(cursor, table, lambda: _copy_csv(
+        cursor, f"COPY {q(table)} ({_EVENT_COLUMNS}) FROM STDIN (FORMAT csv)", rows))
+    return rows.height
+
+
+def _insert_postgres(events: pl.DataFrame, batch: ImportBatch) -> int:
+    """Load the events; duplicates of rows already held are left out.
+
+    A small file goes through a staging table with ON CONFLICT DO NOTHING, the table open to
+    everyone. A large one (BULK_MIN_ROWS) first locks the table against other writers (readers
+    go on), so new rows are known exactly without speculative inserts. Into an empty table it
+    is copied straight in; otherwise it is staged and its known rows deleted with one anti-join.
+    When the new rows are at least as many as the table holds (a first load, a backfill), the
+    indexes, the fingerprint's uniqueness and the foreign keys are dropped and rebuilt around
+    the load: building an index from sorted rows and checking a key with one join are many
+    times faster than maintaining them row by row. Readers wait meanwhile."""
     table = CommunicationEvent._meta.db_table
     q = connection.ops.quote_name
-    columns = ("kind, occurred_at, from_party_id, to_party_id, duration_seconds, amount, "
-               "facility_id, monitored, batch_id, fingerprint")
     select = ("SELECT kind, timestamptz 'epoch' + occurred_us * interval '1 microsecond', "
               "from_party_id, to_party_id, duration_seconds, amount_cents::numeric / 100, "
               "facility_id, monitored, %s, fingerprint FROM custos_import_events")
     large = events.height >= BULK_MIN_ROWS
     with connection.cursor() as cursor:
+        held = 0
         if large:
             cursor.execute(f"LOCK TABLE {q(table)} IN SHARE ROW EXCLUSIVE MODE")
+            held = _rows_held(cursor, table)
+            if not held:
+                return _load_into_empty_table(cursor, table, events, batch)
         cursor.execute(
             "CREATE TEMP TABLE custos_import_events (kind varchar(15), occurred_us bigint, "
             "from_party_id bigint, to_party_id bigint, duration_seconds integer, "
             "amount_cents bigint, facility_id bigint, monitored boolean, fingerprint bigint) "
             "ON COMMIT DROP")
-        with cursor.copy("COPY custos_import_events FROM STDIN (FORMAT csv)") as copy:
-            for chunk in events.iter_slices(_CHUNK):
-                buffer = io.BytesIO()
-                chunk.write_csv(buffer, include_header=False)
-                copy.write(buffer.getvalue())
+        _copy_csv(cursor, "COPY custos_import_events FROM STDIN (FORMAT csv)", events)
+        insert = f"INSERT INTO {q(table)} ({_EVENT_COLUMNS}) {select}"  # noqa: S608
         if not large:
-            cursor.execute(f"INSERT INTO {q(table)} ({columns}) {select} "  # noqa: S608
-                           "ON CONFLICT (fingerprint) DO NOTHING", [batch.pk])
+            cursor.execute(f"{insert} ON CONFLICT (fingerprint) DO NOTHING", [batch.pk])
             added = cursor.rowcount
         else:
-            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                           [table])
-            held = cursor.fetchone()[0]
-            if held < 0:  # never analysed
-                cursor.execute(f"SELECT count(*) FROM {q(table)}")  # noqa: S608
-                held = cursor.fetchone()[0]
             # Room for the anti-join to hash either side in memory (a spill to disk of
             # millions of fingerprints costs more than the join).
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("ANALYZE custos_import_events")
-            if held:
-                cursor.execute(f"DELETE FROM custos_import_events t USING {q(table)} e "  # noqa: S608
-                               "WHERE e.fingerprint = t.fingerprint")
-                new = events.height - cursor.rowcount
+            cursor.execute(f"DELETE FROM custos_import_events t USING {q(table)} e "  # noqa: S608
+                           "WHERE e.fingerprint = t.fingerprint")
+            new = events.height - cursor.rowcount
+            found = {}
+
+            def load():
+                cursor.execute(insert, [batch.pk])
+                found["added"] = cursor.rowcount
+
+            if new >= held:
+                _without_secondary_structures(cursor, table, load)
             else:
-                new = events.height
-            rebuild = _secondary_structures(cursor, table) if new >= max(held, 1) else []
-            if rebuild:
-                # Keys checked at commit must be checked now: a table with checks pending
-                # cannot be altered (the batch and the parties refer to other tables).
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for drop, _create in rebuild:
-                cursor.execute(drop)
-            cursor.execute(f"INSERT INTO {q(table)} ({columns}) {select}", [batch.pk])  # noqa: S608
-            added = cursor.rowcount
-            if rebuild:
-                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            for _drop, create in rebuild:
-                cursor.execute(create)
-            if rebuild:
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-                cursor.execute(f"ANALYZE {q(table)}")  # its statistics are out of date now
+                load()
+            added = found["added"]
         cursor.execute("DROP TABLE custos_import_events")
     return added
 
