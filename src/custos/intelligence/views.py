@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from custos.access import policy
 from custos.audit import trail
+from custos.core import pages
 from custos.core.errors import DomainError
 from custos.custody.models import Facility
 from custos.custody.selectors import prisoner_list_visible_to
@@ -37,15 +38,6 @@ def _facilities(user, permission: str):
     where = policy.facilities_for(user, permission)
     found = Facility.objects.order_by("code")
     return found if where is policy.ALL else found.filter(pk__in=sorted(where))
-
-
-def _refused(request, form, error: DomainError) -> int:
-    """Show a refusal on the field it names (400); a conflict as a message (409)."""
-    if error.status == 409:
-        messages.error(request, error.message)
-        return 409
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-    return 400
 
 
 def grading_of(report) -> dict | None:
@@ -105,20 +97,13 @@ def _report_form(request):
 @require_http_methods(["GET", "POST"])
 def report_new(request):
     form = _report_form(request)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                report = services.report_create(acting_user=request.user,
-                                                **form.service_arguments())
-            except DomainError as error:
-                status = _refused(request, form, error)
-            else:
-                messages.success(request, _("Report %(reference)s has been created.")
-                                 % {"reference": report.reference})
-                return redirect("intelligence:report", pk=report.pk)
-    return render(request, "intelligence/report_new.html", {"form": form}, status=status)
+    return pages.submit(
+        request, form, "intelligence/report_new.html",
+        lambda _data: services.report_create(acting_user=request.user,
+                                             **form.service_arguments()),
+        done=lambda report: (reverse("intelligence:report", kwargs={"pk": report.pk}),
+                             _("Report %(reference)s has been created.")
+                             % {"reference": report.reference}))
 
 
 @require_http_methods(["GET", "POST"])
@@ -133,7 +118,7 @@ def report_detail(request, pk):
             services.report_grade(acting_user=request.user, report=report,
                                   version=form.cleaned_data["version"], grades=form.grades())
         except DomainError as error:
-            status = _refused(request, form, error)
+            status = pages.refused(request, form, error)
         else:
             messages.success(request, _("The grading has been saved."))
             return redirect("intelligence:report", pk=report.pk)
@@ -150,7 +135,7 @@ def report_disseminate(request, pk):
             made = services.disseminate(acting_user=request.user, report=report,
                                         **form.cleaned_data)
         except DomainError as error:
-            status = _refused(request, form, error)
+            status = pages.refused(request, form, error)
         else:
             messages.success(request, _("Disseminated to %(recipients)s.")
                              % {"recipients": made.recipients})
@@ -204,21 +189,14 @@ def observe(request):
     user = request.user
     form = forms.ObservationForm(request.POST or None, user=user,
                                  facilities=_facilities(user, services.OBSERVE))
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                report = services.observation_create(acting_user=user, **form.cleaned_data)
-            except DomainError as error:
-                status = _refused(request, form, error)
-            else:
-                messages.success(request, _("Thank you. Your observation is filed as "
-                                            "%(reference)s.") % {"reference": report.reference})
-                return redirect("intelligence:observe")
     own = selectors.observations_by(user=user).order_by("-created_at", "-pk")
-    return render(request, "intelligence/observe.html",
-                  {"form": form, "observations": own[:OWN_OBSERVATIONS]}, status=status)
+    return pages.submit(
+        request, form, "intelligence/observe.html",
+        lambda data: services.observation_create(acting_user=user, **data),
+        done=lambda report: (reverse("intelligence:observe"), _(
+            "Thank you. Your observation is filed as %(reference)s.")
+            % {"reference": report.reference}),
+        context={"observations": own[:OWN_OBSERVATIONS]})
 
 
 # --- what was disseminated, for its recipients ---------------------------------------------
@@ -242,7 +220,7 @@ def dissemination_detail(request, pk):
                 reply = services.dissemination_reply(acting_user=request.user,
                                                      dissemination=made, **form.cleaned_data)
             except DomainError as error:
-                status = _refused(request, form, error)
+                status = pages.refused(request, form, error)
             else:
                 messages.success(request, _("Your reply has reached the analysts (%(reference)s).")
                                  % {"reference": reply.reference})
@@ -262,20 +240,13 @@ def sources(request):
     user = request.user
     form = forms.SourceForm(request.POST or None,
                             facilities=_facilities(user, services.SOURCES))
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                source = services.source_create(acting_user=user, **form.cleaned_data)
-            except DomainError as error:
-                status = _refused(request, form, error)
-            else:
-                messages.success(request, _("Source %(reference)s registered.")
-                                 % {"reference": source.reference})
-                return redirect("intelligence:source", pk=source.pk)
-    return render(request, "intelligence/sources.html", {
-        "sources": selectors.source_list_visible_to(user=user), "form": form}, status=status)
+    return pages.submit(
+        request, form, "intelligence/sources.html",
+        lambda data: services.source_create(acting_user=user, **data),
+        done=lambda source: (reverse("intelligence:source", kwargs={"pk": source.pk}),
+                             _("Source %(reference)s registered.")
+                             % {"reference": source.reference}),
+        context={"sources": selectors.source_list_visible_to(user=user)})
 
 
 SOURCE_ACTIONS = ("identity", "deactivate")
@@ -307,7 +278,7 @@ def source_detail(request, pk):
                     messages.success(request, _("The source is now inactive."))
                     return redirect("intelligence:source", pk=source.pk)
             except DomainError as error:
-                status = _refused(request, form, error)
+                status = pages.refused(request, form, error)
     trail.record(request.user, "intelligence.source_view", source)
     response = render(request, "intelligence/source.html", {
         "source": source, "identity": identity, "identity_form": reason_forms["identity"],
@@ -320,22 +291,12 @@ def source_detail(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def compartments(request):
-    form = forms.CompartmentForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                made = services.compartment_create(acting_user=request.user, **form.cleaned_data)
-            except DomainError as error:
-                status = _refused(request, form, error)
-            else:
-                messages.success(request, _("Compartment %(name)s created; you are its first "
-                                            "member.") % {"name": made.name})
-                return redirect("intelligence:compartment", pk=made.pk)
-    return render(request, "intelligence/compartments.html", {
-        "compartments": selectors.compartments_of(user=request.user), "form": form},
-        status=status)
+    return pages.submit(
+        request, forms.CompartmentForm(request.POST or None), "intelligence/compartments.html",
+        lambda data: services.compartment_create(acting_user=request.user, **data),
+        done=lambda made: (reverse("intelligence:compartment", kwargs={"pk": made.pk}), _(
+            "Compartment %(name)s created; you are its first member.") % {"name": made.name}),
+        context=lambda: {"compartments": selectors.compartments_of(user=request.user)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -353,7 +314,7 @@ def compartment_detail(request, pk):
             except DomainError as error:
                 if error.field == "user":
                     error.field = "username"
-                status = _refused(request, form, error)
+                status = pages.refused(request, form, error)
             else:
                 messages.success(request, _("Member added."))
                 return redirect("intelligence:compartment", pk=compartment.pk)
@@ -401,7 +362,7 @@ def person_detail(request, pk):
                 services.flag_create(acting_user=user, party=services.party_of(person=person),
                                      **form.cleaned_data)
             except DomainError as error:
-                status = _refused(request, form, error)
+                status = pages.refused(request, form, error)
             else:
                 messages.success(request, _("The person is flagged."))
                 return redirect("intelligence:person", pk=person.pk)
@@ -427,27 +388,25 @@ def alert_list(request):
     user = request.user
     form = forms.AlertRuleForm(request.POST or None, facilities=_facilities(user, ANALYSE),
                                compartments=selectors.compartments_of(user=user))
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                rule = services.alert_rule_create(acting_user=user, **form.service_arguments())
-            except DomainError as error:
-                status = _refused(request, form, error)
-            else:
-                raised = alerts.raise_alerts(rules=[rule], actor=user)
-                messages.success(request, ngettext(
-                    "Rule “%(name)s” created: %(count)d alert raised.",
-                    "Rule “%(name)s” created: %(count)d alerts raised.", raised)
-                    % {"name": rule.name, "count": raised})
-                return redirect("intelligence:alerts")
-    found = list(selectors.alerts_visible_to(user=user).filter(closed_at__isnull=True)[:100])
-    names = parties.labels([p for a in found for p in (a.subject_id, a.other_id)])
-    return render(request, "intelligence/alerts.html", {
-        "alerts": [(a, alerts.explanation_text(a, names)) for a in found], "form": form,
-        "rules": selectors.alert_rules_visible_to(user=user).order_by("name", "pk")},
-        status=status)
+
+    def created(rule):
+        raised = alerts.raise_alerts(rules=[rule], actor=user)
+        return reverse("intelligence:alerts"), ngettext(
+            "Rule “%(name)s” created: %(count)d alert raised.",
+            "Rule “%(name)s” created: %(count)d alerts raised.", raised) % {
+            "name": rule.name, "count": raised}
+
+    def rest():
+        found = list(selectors.alerts_visible_to(user=user).filter(
+            closed_at__isnull=True)[:100])
+        names = parties.labels([p for a in found for p in (a.subject_id, a.other_id)])
+        return {"alerts": [(a, alerts.explanation_text(a, names)) for a in found],
+                "rules": selectors.alert_rules_visible_to(user=user).order_by("name", "pk")}
+
+    return pages.submit(
+        request, form, "intelligence/alerts.html",
+        lambda _data: services.alert_rule_create(acting_user=user, **form.service_arguments()),
+        done=created, context=rest)
 
 
 @require_http_methods(["GET", "POST"])
@@ -463,7 +422,7 @@ def alert_detail(request, pk):
                 services.alert_close(acting_user=user, alert=alert,
                                      reason=form.cleaned_data["reason"])
             except DomainError as error:
-                status = _refused(request, form, error)
+                status = pages.refused(request, form, error)
             else:
                 messages.success(request, _("The alert is closed."))
                 return redirect("intelligence:alert", pk=alert.pk)

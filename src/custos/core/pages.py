@@ -1,4 +1,4 @@
-"""What every oversight page shares: a form posted to a service, refusals shown on the field
+"""What every form page shares: a form posted to a service, refusals shown on the field
 they name (400) or as a message (409/422), and success redirected with a message.
 
     def measure_new(request):
@@ -35,9 +35,10 @@ def refused(request, form, error: DomainError) -> int:
 
 
 def submit(request, form, template: str, save: Callable, *, done: Callable,
-           context: dict | None = None):
+           context: dict | Callable[[], dict] | None = None):
     """GET shows `form`; POST validates it, calls `save(cleaned_data)` and redirects to the
-    URL `done(result)` returns with its message, or shows the form again with the refusal."""
+    URL `done(result)` returns with its message, or shows the form again with the refusal.
+    `context` is the rest of the page, or a function that makes it (called only to render)."""
     status = 200
     if request.method == "POST":
         status = 400
@@ -50,7 +51,8 @@ def submit(request, form, template: str, save: Callable, *, done: Callable,
                 url, message = done(result)
                 messages.success(request, message)
                 return redirect(url)
-    return render(request, template, {"form": form, **(context or {})}, status=status)
+    rest = context() if callable(context) else context
+    return render(request, template, {"form": form, **(rest or {})}, status=status)
 
 
 def page_of(request, queryset, per_page: int = PER_PAGE):
