@@ -40,6 +40,7 @@ bench: setup
 	$(BIN)/python benchmarks/housing.py
 	$(BIN)/python benchmarks/communications_import.py
 	$(BIN)/python benchmarks/network.py
+	$(BIN)/python benchmarks/safeguards.py
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

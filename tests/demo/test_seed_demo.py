@@ -25,6 +25,7 @@ from custos.intelligence.models import (
     Party,
     Source,
 )
+from custos.oversight import models as oversight
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +88,13 @@ def test_seed_demo_is_reproducible_from_its_seed():
                   CommunicationEvent, ImportBatch, Flag, MergeProposal, Party, OutsidePerson):
         model.objects.all().delete()
     Assessment.objects.all().delete()
+    for model in (oversight.Flag, oversight.RecommendationUpdate, oversight.Recommendation,
+                  oversight.MonitoringFinding, oversight.MonitoringVisit, oversight.Complaint,
+                  oversight.MonitorMembership, oversight.MonitoringBody,
+                  oversight.ImplicatedStaff, oversight.CustodyCase, oversight.Appeal,
+                  oversight.Sanction, oversight.Hearing, oversight.DisciplinaryCharge,
+                  oversight.MeasureReview, oversight.DailyRecord, oversight.RestrictiveMeasure):
+        model.objects.all().delete()
     Placement.objects.all().delete()
     Allocation.objects.all().delete()
     KeepApart.objects.all().delete()

@@ -178,12 +178,112 @@ ENDPOINTS: dict[str, dict[str, str]] = {
     "calibration-close": {"POST": "assessments.calibrate"},
     "calibration-results": {"GET": "assessments.calibrate"},
     # --- oversight (pages "oversight:…", API "oversight-…"): one section per area ---
-    # oversight: dashboard and report
+    # oversight: dashboard and report. Figures only, never a name: whoever reads oversight
+    # (a monitor for his body's mandate); the report is a disclosure, for directors and
+    # monitors, recorded with its purpose and recipients.
+    "oversight:dashboard": {"GET": "oversight.view"},
+    "oversight:report": {"GET": "oversight.export", "POST": "oversight.export"},
+    "oversight-dashboard-list": {"GET": "oversight.view"},
     # oversight: restrictive measures, daily records and flags
+    "oversight:measures": {"GET": "oversight.view"},
+    "oversight:measure_new": {"GET": "oversight.measures", "POST": "oversight.measures"},
+    "oversight:measure": {"GET": "oversight.view"},
+    "oversight:measure_authorise": {"GET": "oversight.authorise", "POST": "oversight.authorise"},
+    "oversight:measure_review": {"GET": "oversight.measures", "POST": "oversight.measures"},
+    "oversight:measure_end": {"GET": "oversight.measures", "POST": "oversight.measures"},
+    "oversight:measure_day": {"GET": "oversight.measures", "POST": "oversight.measures"},
+    "oversight:measure_day_correct": {"GET": "oversight.measures",
+                                      "POST": "oversight.measures"},
+    "oversight:flags": {"GET": "oversight.view"},
+    # Resolving: a director, or for a flag addressed to the monitor alone, his body's monitor
+    # (the service decides which).
+    "oversight:flag": {"GET": "oversight.view", "POST": "oversight.view"},
+    "oversight-measure-list": {"GET": "oversight.view", "POST": "oversight.measures"},
+    "oversight-measure-detail": {"GET": "oversight.view"},
+    "oversight-measure-authorise": {"POST": "oversight.authorise"},
+    "oversight-measure-review": {"POST": "oversight.measures"},
+    "oversight-measure-end": {"POST": "oversight.measures"},
+    "oversight-measure-days": {"GET": "oversight.view", "POST": "oversight.measures"},
+    "oversight-flag-list": {"GET": "oversight.view"},
+    "oversight-flag-detail": {"GET": "oversight.view"},
+    "oversight-flag-resolve": {"POST": "oversight.view"},
     # oversight: discipline
-    # oversight: deaths, serious injuries, torture allegations
-    # oversight: complaints
-    # oversight: independent monitoring
+    # Monitors read charges and figures of their mandate; staff charge, notify, hear and
+    # lodge appeals; a director decides, sanctions and records the appeal's outcome.
+    "oversight:charges": {"GET": "oversight.view"},
+    "oversight:charge_new": {"GET": "oversight.discipline", "POST": "oversight.discipline"},
+    "oversight:charge": {"GET": "oversight.view"},
+    "oversight:charge_notify": {"POST": "oversight.discipline"},
+    "oversight:charge_hearing": {"POST": "oversight.discipline"},
+    "oversight:charge_decide": {"POST": "oversight.adjudicate"},
+    "oversight:charge_sanction": {"POST": "oversight.adjudicate"},
+    "oversight:charge_appeal": {"POST": "oversight.discipline"},
+    "oversight:charge_appeal_decision": {"POST": "oversight.adjudicate"},
+    "oversight-charge-list": {"GET": "oversight.view", "POST": "oversight.discipline"},
+    "oversight-charge-detail": {"GET": "oversight.view"},
+    "oversight-charge-figures": {"GET": "oversight.view"},
+    "oversight-charge-notify": {"POST": "oversight.discipline"},
+    "oversight-charge-hearing": {"POST": "oversight.discipline"},
+    "oversight-charge-decide": {"POST": "oversight.adjudicate"},
+    "oversight-charge-sanction": {"POST": "oversight.adjudicate"},
+    "oversight-charge-appeal": {"POST": "oversight.discipline"},
+    "oversight-charge-appeal-decision": {"POST": "oversight.adjudicate"},
+    # oversight: deaths, serious injuries, torture allegations. Reading: oversight readers
+    # in scope (monitors by mandate), never staff implicated in the case; closing: a director.
+    "oversight:cases": {"GET": "oversight.view"},
+    "oversight:case_new": {"GET": "oversight.cases", "POST": "oversight.cases"},
+    "oversight:case": {"GET": "oversight.view"},
+    "oversight:case_report": {"POST": "oversight.cases"},
+    "oversight:case_next_of_kin": {"POST": "oversight.cases"},
+    "oversight:case_evidence": {"POST": "oversight.cases"},
+    "oversight:case_close": {"POST": "oversight.authorise"},
+    "oversight-case-list": {"GET": "oversight.view", "POST": "oversight.cases"},
+    "oversight-case-detail": {"GET": "oversight.view"},
+    "oversight-case-report": {"POST": "oversight.cases"},
+    "oversight-case-notify-next-of-kin": {"POST": "oversight.cases"},
+    "oversight-case-evidence": {"POST": "oversight.cases"},
+    "oversight-case-close": {"POST": "oversight.authorise"},
+    # oversight: complaints. Filers (staff, monitors, partners) list what they filed;
+    # oversight readers see by confidentiality; answering is checked again by the service
+    # (a director, or for a complaint confidential to a body that body's monitor).
+    "oversight:complaints": {"GET": "oversight.complain"},
+    "oversight:complaint_new": {"GET": "oversight.complain", "POST": "oversight.complain"},
+    "oversight:complaint": {"GET": "oversight.view", "POST": "oversight.view"},
+    "oversight-complaint-list": {"GET": "oversight.complain", "POST": "oversight.complain"},
+    "oversight-complaint-detail": {"GET": "oversight.view"},
+    "oversight-complaint-answer": {"POST": "oversight.view"},
+    # oversight: independent monitoring. Monitors visit and recommend for their body (the
+    # services check the body and its mandate); the director of the facility responds; bodies
+    # and who acts for them are the administrator's. A follow-up step on a recommendation is
+    # for either side: the service decides which (the body's monitor or the director).
+    "oversight:monitoring": {"GET": "oversight.view"},
+    "oversight:bodies": {"GET": "oversight.bodies"},
+    "oversight:body_new": {"GET": "oversight.bodies", "POST": "oversight.bodies"},
+    "oversight:body": {"GET": "oversight.bodies", "POST": "oversight.bodies"},
+    "oversight:body_member_add": {"POST": "oversight.bodies"},
+    "oversight:body_member_end": {"POST": "oversight.bodies"},
+    "oversight:visit_new": {"GET": "oversight.monitor", "POST": "oversight.monitor"},
+    "oversight:visit": {"GET": "oversight.view"},
+    "oversight:visit_record": {"POST": "oversight.monitor"},
+    "oversight:visit_cancel": {"POST": "oversight.monitor"},
+    "oversight:finding_new": {"POST": "oversight.monitor"},
+    "oversight:recommendation_new": {"POST": "oversight.monitor"},
+    "oversight:recommendation": {"GET": "oversight.view"},
+    "oversight:recommendation_respond": {"POST": "oversight.respond"},
+    "oversight:recommendation_update": {"POST": "oversight.view"},
+    "oversight-body-list": {"GET": "oversight.bodies", "POST": "oversight.bodies"},
+    "oversight-body-detail": {"GET": "oversight.bodies", "PATCH": "oversight.bodies"},
+    "oversight-body-members": {"POST": "oversight.bodies"},
+    "oversight-body-end-membership": {"POST": "oversight.bodies"},
+    "oversight-visit-list": {"GET": "oversight.view", "POST": "oversight.monitor"},
+    "oversight-visit-detail": {"GET": "oversight.view"},
+    "oversight-visit-record": {"POST": "oversight.monitor"},
+    "oversight-visit-cancel": {"POST": "oversight.monitor"},
+    "oversight-visit-findings": {"POST": "oversight.monitor"},
+    "oversight-recommendation-list": {"GET": "oversight.view", "POST": "oversight.monitor"},
+    "oversight-recommendation-detail": {"GET": "oversight.view"},
+    "oversight-recommendation-respond": {"POST": "oversight.respond"},
+    "oversight-recommendation-update": {"POST": "oversight.view"},
 }
 
 

@@ -254,7 +254,9 @@ class DemoSystem:
                 f"Synthetic group {rng.randint(1, 6)}" if d.terrorism else "", "in_custody",
                 facility.pk, d.cell.pk, d.admitted, None, "", None,
                 rng.random() < 0.01, rng.random() < 0.02, *self._family_home(facility),
-                *stamp))
+                # a few recorded health facts of Rule 45(2), drawn apart from the generator's
+                # random sequence so every other demo record stays as it was
+                pk % 37 == 0, d.sex == "F" and pk % 23 == 0, *stamp))
             for full, script, kind in d.names:
                 names.append((pk, full, script, kind, *stamp))
             for key, rank in _keys(tuple(n[0] for n in d.names)).items():
@@ -287,7 +289,8 @@ class DemoSystem:
             "health_notes", "disability", "group_affiliation", "status", "facility",
             "current_cell", "admitted_at", "released_at", "release_reason", "sealed_at",
             "needs_single_cell", "needs_accessible_cell", "family_home", "family_home_latitude",
-            "family_home_longitude", *tracked), prisoners)
+            "family_home_longitude", "mental_health_condition", "pregnant_or_nursing",
+            *tracked), prisoners)
         bulk.reset_sequences(Prisoner)
         bulk.insert(PrisonerName, ("prisoner", "full_name", "script", "kind", *tracked), names)
         bulk.insert(NameKey, ("prisoner", "key", "rank"), keys)

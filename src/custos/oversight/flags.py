@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from custos.access import policy
 from custos.audit import trail
-from custos.core.errors import InvalidInput, RuleViolation
+from custos.core.errors import InvalidInput, InvalidTransition
 
 from .models import Flag, FlagSeverity
 
@@ -58,16 +58,29 @@ def raise_flags(specs: Iterable[FlagSpec]) -> int:
     return len({k for k in keys if k not in before})
 
 
+def may_resolve(user, flag: Flag) -> bool:
+    """A director resolves the flags of his facility; a flag addressed to the independent
+    monitor alone (a complaint confidential to his body) is resolved by that body's monitor."""
+    if list(flag.for_whom) == [MONITOR]:
+        from . import scoping
+
+        return (policy.can(user, "oversight.monitor", facility_id=flag.facility_id)
+                and flag.facility_id in scoping.mandate_facilities(user))
+    return policy.can(user, "oversight.authorise", facility_id=flag.facility_id)
+
+
 def flag_resolve(*, acting_user, flag: Flag, resolution: str) -> Flag:
-    """A director records what was done about a flag (it stays in the register, resolved)."""
-    policy.require(acting_user, "oversight.authorise", facility_id=flag.facility_id)
+    """Record what was done about a flag (it stays in the register, resolved)."""
+    if not may_resolve(acting_user, flag):
+        raise policy.AccessDenied(_("You do not have permission to do this here."),
+                                  permission="oversight.authorise", target=f"flag {flag.pk}")
     resolution = (resolution or "").strip()
     if not resolution:
         raise InvalidInput(_("Say what was done about it."), field="resolution")
     with transaction.atomic():
         locked = Flag.objects.select_for_update().get(pk=flag.pk)
         if locked.resolved_at is not None:
-            raise RuleViolation(_("This flag was already resolved."))
+            raise InvalidTransition(_("This flag was already resolved."))
         locked.resolved_at, locked.resolved_by = timezone.now(), acting_user
         locked.resolution = resolution
         locked.save(update_fields=["resolved_at", "resolved_by", "resolution"])

@@ -111,3 +111,30 @@ def check_day(person: Person, history: Sequence[Day], day: Day,
                                 {"on": day.on.isoformat(), "minutes": day.exercise_minutes,
                                  "required": limits.exercise_minutes}))
     return sorted(findings, key=lambda f: (f.action != REFUSE, f.code))
+
+
+def running_counts(days: Sequence[Day], limits: Thresholds = Thresholds()) -> list[int]:
+    """For each day in date order, the consecutive solitary days ending on it (0 on a day that
+    was not solitary), counted as `consecutive_solitary` counts them."""
+    counts: list[int] = []
+    run, previous = 0, None
+    for day in sorted(days, key=lambda d: d.on):
+        if not is_solitary(day, limits):
+            run, previous = 0, day.on
+        else:
+            gap = (day.on - previous).days - 1 if previous is not None and run else 0
+            run += 1 + max(0, gap)
+            previous = day.on
+        counts.append(run)
+    return counts
+
+
+def longest_solitary_run(days: Sequence[Day], limits: Thresholds = Thresholds()) -> int:
+    """The longest run of consecutive solitary days in `days` (a correction of one day can
+    join two runs into one longer than the limit)."""
+    return max(running_counts(days, limits), default=0)
+
+
+def run_started_on(last: date, run: int) -> date:
+    """The first day of a run of `run` consecutive days ending on `last`."""
+    return last - timedelta(days=run - 1)

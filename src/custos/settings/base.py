@@ -228,6 +228,13 @@ SPECTACULAR_SETTINGS = {
         "AlertRuleKindEnum": "custos.intelligence.models.AlertRuleKind",
         "MergeStatusEnum": "custos.intelligence.models.MergeStatus",
         "CustodyStatusEnum": "custos.custody.models.CustodyStatus",
+        "MeasureKindEnum": "custos.oversight.models.MeasureKind",
+        "CaseKindEnum": "custos.oversight.models.CaseKind",
+        "CaseStatusEnum": "custos.oversight.models.CaseStatus",
+        "ComplaintStatusEnum": "custos.oversight.models.ComplaintStatus",
+        "BodyKindEnum": "custos.oversight.models.BodyKind",
+        "VisitStatusEnum": "custos.oversight.models.VisitStatus",
+        "RecommendationStatusEnum": "custos.oversight.models.RecommendationStatus",
     },
 }
 

@@ -61,7 +61,7 @@ class CustodyCase(TrackedModel):
 
 class ImplicatedStaff(TrackedModel):
     """A member of staff implicated: recorded, and kept off the case (no reading, no
-    writing) for as long as it is open."""
+    writing), closed or not: what the case holds stays out of his reach."""
 
     case = models.ForeignKey(CustodyCase, on_delete=models.PROTECT, related_name="implicated")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,

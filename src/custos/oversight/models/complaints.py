@@ -68,4 +68,7 @@ class Complaint(TrackedModel):
         ]
 
     def __str__(self) -> str:
+        # A confidential complaint's subject stays out of every list and log that names it.
+        if self.confidentiality != Confidentiality.NONE:
+            return f"#{self.pk}"
         return self.subject

@@ -34,6 +34,9 @@ class DisciplinaryCharge(TrackedModel):
     # Rule 41(2): informed without delay, in a language he understands, of the charge.
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
     notice_language = models.CharField(_("language of the notice"), max_length=10, blank=True)
+    # Who put the notice into his language, when it was not given in one he understands.
+    notice_interpreter = models.CharField(_("interpreter of the notice"), max_length=200,
+                                          blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")

@@ -13,6 +13,7 @@ from custos.custody.models import Prisoner
 from custos.demo import assessments as demo_assessments
 from custos.demo import communications as demo_communications
 from custos.demo import intelligence as demo_intelligence
+from custos.demo import oversight as demo_oversight
 from custos.demo.generator import DemoSystem
 
 
@@ -67,6 +68,10 @@ class Command(BaseCommand):
         if made_intelligence:
             self.stdout.write("  intelligence: " + ", ".join(
                 f"{count} {name}" for name, count in made_intelligence.items()))
+        made_oversight = demo_oversight.set_up(users=users, seed=seed)
+        if made_oversight:
+            self.stdout.write("  oversight: " + ", ".join(
+                f"{count} {name}" for name, count in made_oversight.items()))
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # fresh statistics, so the planner uses the name index
         self.stdout.write(self.style.SUCCESS(
