@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -31,7 +32,13 @@ from custos.housing.models import HousingPlan
 from custos.intelligence import services as intelligence
 from custos.intelligence.models import Alert, MergeProposal
 
-from ..factories import PrisonerFactory, user_with_role
+from ..factories import (
+    CellFactory,
+    FacilityFactory,
+    PrisonerFactory,
+    UnitFactory,
+    user_with_role,
+)
 from ..oversight.world import join_monitors_to_body, oversight_world
 
 
@@ -59,8 +66,36 @@ def test_every_endpoint_is_in_the_access_table_and_nothing_else_is():
             assert permission in PERMISSIONS or permission in (PUBLIC, SIGNED_IN), name
 
 
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """The facility and the world, made once per module (a few thousand cases read them) in a
+    transaction rolled back at the end; each case runs in its own savepoint inside it, so what
+    a case writes is undone before the next one."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            facility = FacilityFactory(code="BKO", name="Bamako Central", official_capacity=4)
+            cell = CellFactory(unit=UnitFactory(facility=facility, code="A", regime="general"),
+                               number="A-01", beds=2)
+            director = user_with_role(Role.DIRECTOR, facility)
+            yield facility, _world(facility, cell, director)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def world(facility, cell, director):
+def facility(built, db):
+    return built[0]
+
+
+@pytest.fixture
+def world(built, db):
+    return built[1]
+
+
+def _world(facility, cell, director):
     prisoner = PrisonerFactory(facility=facility)
     placement = services.placement_create(acting_user=director, prisoner=prisoner, cell=cell,
                                           reason="x")
