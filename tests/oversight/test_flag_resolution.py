@@ -99,3 +99,21 @@ def test_staff_implicated_in_a_case_do_not_see_its_flags(client, facility, direc
 
     assert flag.pk not in [f["id"] for f in hidden["results"]]
     assert flag.pk in [f["id"] for f in shown["results"]]
+
+
+def test_every_areas_flag_reads_as_words_with_dates_in_the_readers_format(client, facility,
+                                                                         director):
+    raise_flags([FlagSpec(code="possible_retaliation", rule="Mandela Rule 57(2)",
+                          facility_id=facility.pk, subject_type="placement", subject_id=7,
+                          raised_on=timezone.localdate(), for_whom=("director", MONITOR),
+                          evidence={"action": "placement", "action_at": "2026-11-21T16:00:00+00:00",
+                                    "reason": "Asked for by the prisoner.",
+                                    "complaint": {"id": 3, "received_on": "2026-11-03"}})])
+    client.force_login(director)
+
+    page = client.get(reverse("oversight:flags"), HTTP_ACCEPT_LANGUAGE="fr")
+
+    html = page.content.decode()
+    assert "Représailles possibles" in html and "Règle Nelson Mandela 57(2)" in html
+    assert "03/11/2026" in html and "2026-11-03" not in html
+    assert "Asked for by the prisoner." in html and "prisoner.." not in html

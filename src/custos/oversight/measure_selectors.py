@@ -9,6 +9,7 @@ shown to prison staff.
 
 from __future__ import annotations
 
+import copy
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
@@ -175,6 +176,15 @@ CODE_LABELS = {
     "review_overdue": gettext_lazy("Review overdue"),
     "unauthorised_measure": gettext_lazy("Not authorised within 24 hours"),
     "day_not_recorded": gettext_lazy("Day not recorded"),
+    "charge_not_notified": gettext_lazy("Charge not notified in time"),
+    "charge_not_heard": gettext_lazy("Charge not heard in time"),
+    "confinement_vulnerable": gettext_lazy("Confinement of a vulnerable prisoner"),
+    "case_authority_overdue": gettext_lazy("Not reported to the independent authority"),
+    "case_next_of_kin_overdue": gettext_lazy("Next of kin not informed"),
+    "complaint_overdue": gettext_lazy("Complaint unanswered"),
+    "possible_retaliation": gettext_lazy("Possible retaliation"),
+    "recommendation_response_overdue": gettext_lazy("Government response overdue"),
+    "recommendation_deadline_passed": gettext_lazy("Recommendation past its deadline"),
 }
 
 
@@ -189,6 +199,8 @@ def audience(flag: Flag) -> str:
 
 def _localised(value):
     """An ISO date or date-time of the evidence, in the reader's format; anything else as is."""
+    if isinstance(value, dict):
+        return {key: _localised(inner) for key, inner in value.items()}
     if not isinstance(value, str) or len(value) < 10 or value[4:5] != "-":
         return value
     try:
@@ -257,8 +269,10 @@ def evidence_in_words(flag: Flag) -> str:
         return str(known[flag.code]())
     from . import cases, complaints  # their flags explain themselves
 
+    shown = copy.copy(flag)  # with its dates in the reader's format
+    shown.evidence = e
     for area in (cases, complaints):
-        words = area.evidence_in_words(flag)
+        words = area.evidence_in_words(shown)
         if words:
             return str(words)
     return "; ".join(f"{key}: {value}" for key, value in sorted(e.items()))

@@ -116,7 +116,7 @@ def in_words(evidence: dict) -> str:
     complaint = evidence.get("complaint") or {}
     words = {"action": actions.get(evidence.get("action"), evidence.get("action")),
              "at": evidence.get("action_at"), "received": complaint.get("received_on"),
-             "reason": evidence.get("reason") or _("no reason recorded")}
+             "reason": (evidence.get("reason") or _("no reason recorded")).rstrip(". ")}
     if "id" in complaint:
         words["id"] = complaint["id"]
         text = _("After complaint #%(id)s of %(received)s, %(action)s at %(at)s; reason: "
