@@ -30,7 +30,7 @@ from custos.housing import services as housing
 from custos.housing.inputs import snapshot_for
 from custos.housing.models import HousingPlan
 from custos.intelligence import services as intelligence
-from custos.intelligence.models import Alert, MergeProposal
+from custos.intelligence.models import Alert, ImportBatch, MergeProposal
 
 from ..factories import (
     CellFactory,
@@ -169,7 +169,11 @@ def _intelligence(facility, prisoner):
                                  first_event_at=timezone.now())
     twin = intelligence.person_create(acting_user=analyst, name="Outside Person")
     proposal = MergeProposal.objects.create(kept=person, absorbed=twin, score=0.9, reasons=[])
+    batch = ImportBatch.objects.create(file_name="calls.csv", file_sha256="0" * 64,
+                                       mapping="canonical", rows=2, added=1,
+                                       rejected=[{"row": 3, "reason": "unknown kind"}])
     return {"intelligence": report.pk, "dissemination": made.pk, "source": source.pk,
+            "import": batch.pk,
             "merge_proposal": proposal.pk, "party": party.pk, "other_party": person.party.pk,
             "person": person.pk, "alert_rule": rule.pk, "alert": alert.pk,
             "compartment": intelligence.compartment_create(acting_user=analyst,

@@ -22,7 +22,7 @@ from custos.intelligence.models import (
     Party,
 )
 
-from ..factories import PrisonerFactory, user_with_role
+from ..factories import FacilityFactory, PrisonerFactory, user_with_role
 
 DATA = Path(__file__).parent / "data"
 
@@ -331,3 +331,19 @@ def test_references_are_read_column_wide_as_identifiers_reads_them_one_by_one(pr
     assert found["a1002"] == ("prisoner", "A1002", prisoners[1].pk)
     for ref in outside:
         assert found[ref][:2] == tuple(classify(ref)), ref
+
+
+def test_an_analyst_of_one_facility_loads_only_that_facilitys_events(prisoners, analyst,
+                                                                    tmp_path):
+    FacilityFactory(code="RBT", name="Rabat")
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("kind,occurred_at,from_ref,from_name,to_ref,to_name,duration_seconds,"
+                     "amount,facility\n"
+                     "call,2025-03-01T10:00:00Z,A1001,,+33612345678,Amina,60,,BKO\n"
+                     "call,2025-03-01T11:00:00Z,A1001,,+33612345678,Amina,60,,RBT\n")
+
+    result = communications_import(acting_user=analyst, path=mixed)
+
+    assert (result.added, result.rejected_count) == (1, 1)
+    assert result.rejected.row(0, named=True)["reason"] == "the facility “RBT” is not one of yours"
+    assert CommunicationEvent.objects.get().facility.code == "BKO"

@@ -109,6 +109,8 @@ ENDPOINTS: dict[str, dict[str, str]] = {
     "intelligence:alerts": {"GET": "intelligence.view", "POST": "intelligence.analyse"},
     "intelligence:alert": {"GET": "intelligence.view", "POST": "intelligence.analyse"},
     "intelligence:network": {"GET": "intelligence.view"},
+    "intelligence:imports": {"GET": "intelligence.view", "POST": "intelligence.analyse"},
+    "intelligence:import": {"GET": "intelligence.view"},
     # --- assessments API (/api/v1/) ---
     "instrument-list": {"GET": "assessments.view"},
     "instrument-detail": {"GET": "assessments.view"},

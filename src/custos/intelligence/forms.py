@@ -268,3 +268,33 @@ class AlertRuleForm(forms.Form):
         data = dict(self.cleaned_data)
         data["compartment"] = data["compartment"] or None
         return data
+
+
+class ImportForm(forms.Form):
+    """A communications export to import: CSV (canonical or a supplier's) or Parquet."""
+
+    SUFFIXES = (".csv", ".txt", ".parquet")
+
+    file = forms.FileField(label=_("Export file (CSV or Parquet)"))
+    mapping = forms.ChoiceField(label=_("Format"), required=False)
+
+    def __init__(self, *args, mappings: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mapping"].choices = [("", _("Recognised from the header")),
+                                          *((name, name) for name in mappings)]
+
+    def clean_file(self):
+        from pathlib import Path
+
+        from django.conf import settings
+
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in self.SUFFIXES:
+            raise forms.ValidationError(gettext_now(
+                "Choose a CSV or Parquet file (.csv, .txt or .parquet)."))
+        limit = getattr(settings, "CUSTOS_IMPORT_MAX_MB", 200)
+        if upload.size > limit * 1_000_000:
+            raise forms.ValidationError(gettext_now(
+                "The file is larger than %(limit)s MB: import it with the custos "
+                "import_communications command.") % {"limit": limit})
+        return upload

@@ -353,9 +353,10 @@ def _facts(frame: pl.DataFrame, mapping: Mapping, first_row: int) -> pl.DataFram
     return out
 
 
-def _row_problems(mapping: Mapping, fields_expected: int, now_us: int
-                  ) -> list[tuple[pl.Expr, pl.Expr]]:
-    """What can be wrong in a row, as (condition, message) pairs."""
+def _row_problems(mapping: Mapping, fields_expected: int, now_us: int,
+                  reach: frozenset[int] | None = None) -> list[tuple[pl.Expr, pl.Expr]]:
+    """What can be wrong in a row, as (condition, message) pairs; `reach`: the facilities
+    the importing analyst may load events of (None: all)."""
     c = pl.col
     col = mapping.columns
     kinds = ", ".join(CommunicationKind.values) if mapping.name == CANONICAL else ", ".join(
@@ -408,6 +409,10 @@ def _row_problems(mapping: Mapping, fields_expected: int, now_us: int
                   column=col.get("facility", "facility"))),
         (c("facility").is_not_null() & c("facility_id").is_null(),
          _message(_("unknown facility code “%(value)s”"), value=c("facility"))),
+        *([] if reach is None else [
+            (c("facility_id").is_not_null() & ~c("facility_id").is_in(sorted(reach)),
+             _message(_("the facility “%(value)s” is not one of yours"),
+                      value=c("facility")))]),
         (c("from_ref").is_not_null() & c("from_key").is_null(),
          _message(_("the reference “%(value)s” is longer than %(max)s characters"),
                   value=c("from_ref"), max=MAX_REF)),
@@ -826,7 +831,9 @@ def communications_import(*, acting_user, path: Path | str, mapping: str | None 
             facts = _join_refs(facts.join(facilities, on="facility", how="left",
                                           maintain_order="left"), _refs(facts))
             now_us = int((timezone.now() + FUTURE_TOLERANCE).timestamp() * 1_000_000)
-            rules = _row_problems(chosen, expected_fields, now_us)
+            reach = None if acting_user is None else policy.facilities_for(
+                acting_user, "intelligence.analyse")
+            rules = _row_problems(chosen, expected_fields, now_us, reach)
             # Flags for every row, messages for the bad ones only: most rows are good.
             bad = facts.select(pl.any_horizontal(
                 [condition.fill_null(False) for condition, _message in rules])).to_series()

@@ -21,6 +21,7 @@ from .models import (
     CommunicationEvent,
     Dissemination,
     Flag,
+    ImportBatch,
     IntelligenceReport,
     MergeProposal,
     OutsidePerson,
@@ -183,3 +184,20 @@ def alerts_visible_to(*, user) -> QuerySet[Alert]:
 
 def alert_get(*, user, pk) -> Alert:
     return _get(alerts_visible_to(user=user), pk)
+
+
+def import_batches(*, user) -> QuerySet[ImportBatch]:
+    """Imports of communications files: their counts are for every analyst."""
+    if not policy.can(user, VIEW):
+        return ImportBatch.objects.none()
+    return ImportBatch.objects.select_related("imported_by").order_by("-started_at", "-pk")
+
+
+def import_batch_get(*, user, pk) -> ImportBatch:
+    return _get(import_batches(user=user), pk)
+
+
+def may_read_rejections(*, user, batch: ImportBatch) -> bool:
+    """A file's refused rows quote its contents, which may concern any facility: they are for
+    the analyst who imported it and for analysts of every facility."""
+    return batch.imported_by_id == user.pk or policy.facilities_for(user, VIEW) is policy.ALL

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import network_views, views
+from . import import_views, network_views, views
 
 app_name = "intelligence"
 urlpatterns = [
@@ -22,4 +22,6 @@ urlpatterns = [
     path("intelligence/alerts/", views.alert_list, name="alerts"),
     path("intelligence/alerts/<int:pk>/", views.alert_detail, name="alert"),
     path("intelligence/network/", network_views.network_page, name="network"),
+    path("intelligence/imports/", import_views.imports, name="imports"),
+    path("intelligence/imports/<int:pk>/", import_views.import_detail, name="import"),
 ]
