@@ -365,3 +365,27 @@ def test_the_timeline_is_newest_first_and_paginated(facility):
     assert first["has_next"] and not second["has_next"]
     assert [e["duration_seconds"] for e in second["events"]] == [2, 1]
     assert len(between["events"]) == 5 and {e["other"] for e in between["events"]} == {mother.pk}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 12), st.integers(1, 12), st.integers(1, 9)),
+                max_size=40),
+       st.sets(st.integers(1, 12), min_size=1, max_size=4),
+       st.sets(st.integers(1, 12), max_size=3))
+def test_the_strength_of_each_neighbour_is_its_strongest_tie_into_the_ring(pairs, ring,
+                                                                           exclude):
+    import numpy as np
+
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    n = np.array([p[2] for p in pairs], dtype=np.int64)
+    zeros = np.zeros(len(pairs), dtype=np.int64)
+    t = network._assemble(a, b, zeros, zeros, n, {}, zeros, zeros.astype(float))
+    expected: dict[int, int] = {}
+    for (lo, hi), events in zip(zip(t.party_ids[t.u].tolist(), t.party_ids[t.v].tolist(),
+                                    strict=True), t.events.tolist(), strict=True):
+        for here, there in ((lo, hi), (hi, lo)):
+            if here in ring and there not in ring and there not in exclude:
+                expected[there] = max(expected.get(there, 0), events)
+
+    assert network._strengths(t, set(ring), exclude) == expected

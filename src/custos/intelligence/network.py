@@ -238,6 +238,20 @@ def _collect(where: Q, roots: dict[int, int]) -> Ties:
                      ints(4), kinds, ints(5 + len(KINDS)), amount)
 
 
+def _counted(where: Q, roots: dict[int, int]) -> Ties:
+    """Like `_collect`, with the number of events per pair only: what choosing an ego
+    network's members needs, without reading and converting a date for every pair."""
+    rows = np.array(list(
+        CommunicationEvent.objects.filter(where)
+        .annotate(lo=Least("from_party_id", "to_party_id"),
+                  hi=Greatest("from_party_id", "to_party_id"))
+        .values("lo", "hi").annotate(n=Count("id")).order_by()
+        .values_list("lo", "hi", "n")), dtype=np.int64).reshape(-1, 3)
+    zeros = np.zeros(len(rows), dtype=np.int64)
+    return _assemble(_map(rows[:, 0], roots), _map(rows[:, 1], roots), zeros, zeros,
+                     rows[:, 2], {}, zeros, zeros.astype(np.float64))
+
+
 def ties(facility_ids: Iterable[int], date_from: date | None, date_to: date | None) -> Ties:
     """The network of the facilities in the window (inclusive days; None: open-ended)."""
     return _collect(_window(facility_ids, date_from, date_to), merge_roots())
@@ -461,10 +475,10 @@ def ego(party_id: int, *, facility_ids: Iterable[int], date_from: date | None,
         members = _members(roots, parties)
         return Q(from_party_id__in=members) | Q(to_party_id__in=members)
 
-    near = _strengths(_collect(window & touching([centre]), roots), {centre})
+    near = _strengths(_counted(window & touching([centre]), roots), {centre})
     rings = [near]
     if hops == 2 and near:
-        around = _collect(window & touching(near), roots)
+        around = _counted(window & touching(near), roots)
         rings.append(_strengths(around, set(near), exclude={centre}))
     chosen = [centre]
     for ring in rings:
@@ -484,13 +498,21 @@ def ego(party_id: int, *, facility_ids: Iterable[int], date_from: date | None,
 
 def _strengths(t: Ties, around: set[int], exclude: frozenset | set = frozenset()) -> dict:
     """Parties tied to any of `around` (but not in it) → most events on one such tie."""
-    found: dict[int, int] = {}
-    ids = t.party_ids
-    for a, b, n in zip(ids[t.u].tolist(), ids[t.v].tolist(), t.events.tolist(), strict=True):
-        for here, there in ((a, b), (b, a)):
-            if here in around and there not in around and there not in exclude:
-                found[there] = max(found.get(there, 0), n)
-    return found
+    a, b = t.party_ids[t.u], t.party_ids[t.v]
+    inside = np.fromiter(around, dtype=np.int64, count=len(around))
+    a_in, b_in = np.isin(a, inside), np.isin(b, inside)
+    there = np.concatenate([b[a_in & ~b_in], a[b_in & ~a_in]])
+    events = np.concatenate([t.events[a_in & ~b_in], t.events[b_in & ~a_in]])
+    if exclude:
+        keep = ~np.isin(there, np.fromiter(exclude, dtype=np.int64, count=len(exclude)))
+        there, events = there[keep], events[keep]
+    if not there.size:
+        return {}
+    order = np.argsort(there, kind="stable")
+    there, events = there[order], events[order]
+    starts = np.flatnonzero(np.r_[True, there[1:] != there[:-1]])
+    return dict(zip(there[starts].tolist(), np.maximum.reduceat(events, starts).tolist(),
+                    strict=True))
 
 
 def changes(*, facility_ids: Iterable[int], before: tuple[date | None, date | None],
