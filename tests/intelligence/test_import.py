@@ -282,7 +282,8 @@ def test_a_large_file_loads_the_same_and_keeps_every_index_and_key(prisoners, an
     from custos.intelligence import importing
 
     before = structures()
-    monkeypatch.setattr(importing, "BULK_MIN_ROWS", 1)  # PostgreSQL: rebuild around the load
+    # PostgreSQL: rebuild the indexes and keys around the load
+    monkeypatch.setattr(importing.loading, "BULK_MIN_ROWS", 1)
 
     first = communications_import(acting_user=analyst, path=DATA / "canonical.csv")
     loaded = sorted(CommunicationEvent.objects.values_list(
@@ -316,7 +317,7 @@ def test_a_file_whose_rows_are_all_refused_imports_nothing_else(prisoners, analy
 
 def test_references_are_read_column_wide_as_identifiers_reads_them_one_by_one(prisoners):
     from custos.intelligence.identifiers import classify
-    from custos.intelligence.importing import _refs
+    from custos.intelligence.importing.people import _refs
 
     outside = ["+33 6 12 34 56 78", "0033 (6) 12.34.56.78", "06-12-34-56-78", "12345",
                "+33\u00a0612345678", "AB 123456", "amina@example.org", "12 Rue de la Paix",
