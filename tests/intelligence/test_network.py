@@ -380,7 +380,7 @@ def test_the_strength_of_each_neighbour_is_its_strongest_tie_into_the_ring(pairs
     b = np.array([p[1] for p in pairs], dtype=np.int64)
     n = np.array([p[2] for p in pairs], dtype=np.int64)
     zeros = np.zeros(len(pairs), dtype=np.int64)
-    t = network._assemble(a, b, zeros, zeros, n, {}, zeros, zeros.astype(float))
+    t = network.collect._assemble(a, b, zeros, zeros, n, {}, zeros, zeros.astype(float))
     expected: dict[int, int] = {}
     for (lo, hi), events in zip(zip(t.party_ids[t.u].tolist(), t.party_ids[t.v].tolist(),
                                     strict=True), t.events.tolist(), strict=True):

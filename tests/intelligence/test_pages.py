@@ -20,6 +20,7 @@ from custos.intelligence.models import (
     CommunicationEvent,
     Dissemination,
     Flag,
+    ImportBatch,
     IntelligenceReport,
     ReportKind,
     ReportStatus,
@@ -405,8 +406,11 @@ def test_roles_without_intelligence_see_none_of_it(client, analyst, handler, fac
     alert = Alert.objects.create(rule=rule, facility=facility,
                                  subject=services.party_of(prisoner=prisoner),
                                  other=person.party, first_event_at=timezone.now())
+    batch = ImportBatch.objects.create(file_name="calls.csv", file_sha256="0" * 64,
+                                       mapping="canonical")
     ids = {"report": report.pk, "dissemination": made.pk, "source": source.pk,
-           "person": person.pk, "compartment": compartment.pk, "alert": alert.pk}
+           "person": person.pk, "compartment": compartment.pk, "alert": alert.pk,
+           "import": batch.pk}
     user = user_with_role(role, facility, username=f"no-intel-{role}")
     Allocation.objects.create(user=user, prisoner=prisoner, allocated_by=analyst)
     client.force_login(user)
