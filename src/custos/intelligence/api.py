@@ -14,16 +14,12 @@ from rest_framework.response import Response
 
 from custos.access import policy
 from custos.audit import trail
+from custos.core.api import valid
 from custos.core.errors import InvalidInput
 from custos.custody.models import Facility
 
 from . import alerts, parties, resolution, selectors, serializers, services
 from .models import IntelligenceReport, Party
-
-
-def _valid(serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _facility(user, pk: int, permission: str) -> Facility:
@@ -74,7 +70,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=serializers.ReportCreateSerializer,
                    responses={201: serializers.ReportDetailSerializer})
     def create(self, request):
-        data = _valid(serializers.ReportCreateSerializer(data=request.data))
+        data = valid(serializers.ReportCreateSerializer(data=request.data))
         data["facility"] = _facility(request.user, data["facility"], services.ANALYSE)
         report = services.report_create(acting_user=request.user, **data)
         return self._answer(report, status.HTTP_201_CREATED)
@@ -83,7 +79,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                    responses=serializers.ReportDetailSerializer)
     @action(detail=True, methods=["post"])
     def grade(self, request, pk=None):
-        data = _valid(serializers.GradeSerializer(data=request.data))
+        data = valid(serializers.GradeSerializer(data=request.data))
         version = data.pop("version")
         report = services.report_grade(acting_user=request.user, report=self.get_object(),
                                        version=version, grades=data)
@@ -93,7 +89,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                    responses={201: serializers.DisseminationSerializer})
     @action(detail=True, methods=["post"])
     def disseminate(self, request, pk=None):
-        data = _valid(serializers.DisseminateSerializer(data=request.data))
+        data = valid(serializers.DisseminateSerializer(data=request.data))
         made = services.disseminate(acting_user=request.user, report=self.get_object(), **data)
         return Response(serializers.DisseminationSerializer(made).data,
                         status=status.HTTP_201_CREATED)
@@ -110,7 +106,7 @@ class ObservationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=serializers.ObservationCreateSerializer,
                    responses={201: serializers.ReportSerializer})
     def create(self, request):
-        data = _valid(serializers.ObservationCreateSerializer(data=request.data))
+        data = valid(serializers.ObservationCreateSerializer(data=request.data))
         data["facility"] = _facility(request.user, data["facility"], services.OBSERVE)
         report = services.observation_create(acting_user=request.user, **data)
         return Response(serializers.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
@@ -134,7 +130,7 @@ class DisseminationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                    responses={201: serializers.ReportSerializer})
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
-        data = _valid(serializers.ReplySerializer(data=request.data))
+        data = valid(serializers.ReplySerializer(data=request.data))
         report = services.dissemination_reply(acting_user=request.user,
                                               dissemination=self.get_object(), **data)
         return Response({"reference": report.reference}, status=status.HTTP_201_CREATED)
@@ -151,7 +147,7 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=serializers.SourceCreateSerializer,
                    responses={201: serializers.SourceSerializer})
     def create(self, request):
-        data = _valid(serializers.SourceCreateSerializer(data=request.data))
+        data = valid(serializers.SourceCreateSerializer(data=request.data))
         data["facility"] = _facility(request.user, data["facility"], services.SOURCES)
         source = services.source_create(acting_user=request.user, **data)
         return Response(self.get_serializer(source).data, status=status.HTTP_201_CREATED)
@@ -160,7 +156,7 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def identity(self, request, pk=None):
         """Who the source is. A POST with the reason for looking, which the audit keeps."""
-        data = _valid(serializers.ReasonGivenSerializer(data=request.data))
+        data = valid(serializers.ReasonGivenSerializer(data=request.data))
         identity = services.source_identity(acting_user=request.user, source=self.get_object(),
                                             reason=data["reason"])
         return Response({"reference": self.get_object().reference, "identity": identity})
@@ -169,7 +165,7 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                    responses=serializers.SourceSerializer)
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
-        data = _valid(serializers.ReasonGivenSerializer(data=request.data))
+        data = valid(serializers.ReasonGivenSerializer(data=request.data))
         source = services.source_deactivate(acting_user=request.user, source=self.get_object(),
                                             reason=data["reason"])
         return Response(self.get_serializer(source).data)
@@ -186,14 +182,14 @@ class CompartmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=serializers.CompartmentSerializer,
                    responses={201: serializers.CompartmentSerializer})
     def create(self, request):
-        data = _valid(serializers.CompartmentSerializer(data=request.data))
+        data = valid(serializers.CompartmentSerializer(data=request.data))
         made = services.compartment_create(acting_user=request.user, **data)
         return Response(self.get_serializer(made).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=serializers.MemberSerializer, responses={201: None})
     @action(detail=True, methods=["post"])
     def members(self, request, pk=None):
-        data = _valid(serializers.MemberSerializer(data=request.data))
+        data = valid(serializers.MemberSerializer(data=request.data))
         services.compartment_member_add(acting_user=request.user,
                                         compartment=selectors.compartment_get(
                                             user=request.user, pk=pk), user=data["user"])
@@ -219,14 +215,14 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=serializers.PersonCreateSerializer,
                    responses={201: serializers.PersonSerializer})
     def create(self, request):
-        data = _valid(serializers.PersonCreateSerializer(data=request.data))
+        data = valid(serializers.PersonCreateSerializer(data=request.data))
         person = services.person_create(acting_user=request.user, **data)
         return Response(self.get_serializer(person).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=serializers.FlagCreateSerializer, responses={201: None})
     @action(detail=True, methods=["post"])
     def flag(self, request, pk=None):
-        data = _valid(serializers.FlagCreateSerializer(data=request.data))
+        data = valid(serializers.FlagCreateSerializer(data=request.data))
         party = Party.objects.get_or_create(person=self.get_object())[0]
         services.flag_create(acting_user=request.user, party=party, **data)
         return Response(status=status.HTTP_201_CREATED)
@@ -269,7 +265,7 @@ class AlertRuleViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=serializers.AlertRuleSerializer,
                    responses={201: serializers.AlertRuleSerializer})
     def create(self, request):
-        data = _valid(serializers.AlertRuleSerializer(data=request.data))
+        data = valid(serializers.AlertRuleSerializer(data=request.data))
         facility = data.pop("facility_id", None)
         data["compartment"] = data.pop("compartment_id", None)
         data["facility"] = (_facility(request.user, facility, services.ANALYSE)
@@ -318,7 +314,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=serializers.ReasonGivenSerializer, responses=serializers.AlertSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        data = _valid(serializers.ReasonGivenSerializer(data=request.data))
+        data = valid(serializers.ReasonGivenSerializer(data=request.data))
         alert = services.alert_close(acting_user=request.user, alert=self.get_object(),
                                      reason=data["reason"])
         self._page = [alert]
@@ -343,7 +339,7 @@ class MergeProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response({"proposed": len(made)}, status=status.HTTP_201_CREATED)
 
     def _decide(self, request, pk, decision):
-        data = _valid(serializers.ReasonGivenSerializer(data=request.data))
+        data = valid(serializers.ReasonGivenSerializer(data=request.data))
         proposal = decision(acting_user=request.user, proposal=self.get_object(),
                             reason=data["reason"])
         return Response(self.get_serializer(proposal).data)

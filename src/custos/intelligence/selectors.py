@@ -9,10 +9,10 @@ them. Wing staff see the observations they filed. The source handler sees source
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from custos.access import policy
 from custos.access.models import Compartment
+from custos.core.selectors import get_visible
 
 from .models import (
     Alert,
@@ -32,12 +32,6 @@ from .services import ANALYSE, DISSEMINATED, OBSERVE, SOURCES
 
 VIEW = "intelligence.view"
 
-
-def _get(queryset: QuerySet, pk):
-    try:
-        return queryset.get(pk=int(pk))
-    except (queryset.model.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
 
 
 def report_list_visible_to(*, user) -> QuerySet[IntelligenceReport]:
@@ -66,7 +60,7 @@ def report_search(*, user, q: str = "", prisoner=None, facility=None, kind: str 
 
 
 def report_get(*, user, pk) -> IntelligenceReport:
-    return _get(report_list_visible_to(user=user), pk)
+    return get_visible(report_list_visible_to(user=user), pk)
 
 
 def reports_about(*, user, prisoner) -> QuerySet[IntelligenceReport]:
@@ -99,7 +93,7 @@ def dissemination_list_visible_to(*, user) -> QuerySet[Dissemination]:
 
 
 def dissemination_get(*, user, pk) -> Dissemination:
-    return _get(dissemination_list_visible_to(user=user), pk)
+    return get_visible(dissemination_list_visible_to(user=user), pk)
 
 
 def disseminations_of(*, user, report) -> QuerySet[Dissemination]:
@@ -113,7 +107,7 @@ def source_list_visible_to(*, user) -> QuerySet[Source]:
 
 
 def source_get(*, user, pk) -> Source:
-    return _get(source_list_visible_to(user=user), pk)
+    return get_visible(source_list_visible_to(user=user), pk)
 
 
 def sources_for_reports(*, user) -> QuerySet[Source]:
@@ -129,7 +123,7 @@ def compartments_of(*, user) -> QuerySet[Compartment]:
 
 
 def compartment_get(*, user, pk) -> Compartment:
-    return _get(compartments_of(user=user), pk)
+    return get_visible(compartments_of(user=user), pk)
 
 
 def communications_visible_to(*, user) -> QuerySet[CommunicationEvent]:
@@ -144,7 +138,7 @@ def people_visible_to(*, user) -> QuerySet[OutsidePerson]:
 
 
 def person_get(*, user, pk) -> OutsidePerson:
-    return _get(people_visible_to(user=user), pk)
+    return get_visible(people_visible_to(user=user), pk)
 
 
 def flags_visible_to(*, user) -> QuerySet[Flag]:
@@ -160,7 +154,7 @@ def merge_proposals_visible_to(*, user) -> QuerySet[MergeProposal]:
 
 
 def merge_proposal_get(*, user, pk) -> MergeProposal:
-    return _get(merge_proposals_visible_to(user=user), pk)
+    return get_visible(merge_proposals_visible_to(user=user), pk)
 
 
 def alert_rules_visible_to(*, user) -> QuerySet[AlertRule]:
@@ -174,7 +168,7 @@ def alert_rules_visible_to(*, user) -> QuerySet[AlertRule]:
 
 
 def alert_rule_get(*, user, pk) -> AlertRule:
-    return _get(alert_rules_visible_to(user=user), pk)
+    return get_visible(alert_rules_visible_to(user=user), pk)
 
 
 def alerts_visible_to(*, user) -> QuerySet[Alert]:
@@ -183,7 +177,7 @@ def alerts_visible_to(*, user) -> QuerySet[Alert]:
 
 
 def alert_get(*, user, pk) -> Alert:
-    return _get(alerts_visible_to(user=user), pk)
+    return get_visible(alerts_visible_to(user=user), pk)
 
 
 def import_batches(*, user) -> QuerySet[ImportBatch]:
@@ -194,7 +188,7 @@ def import_batches(*, user) -> QuerySet[ImportBatch]:
 
 
 def import_batch_get(*, user, pk) -> ImportBatch:
-    return _get(import_batches(user=user), pk)
+    return get_visible(import_batches(user=user), pk)
 
 
 def may_read_rejections(*, user, batch: ImportBatch) -> bool:

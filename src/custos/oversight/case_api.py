@@ -15,17 +15,13 @@ from rest_framework.response import Response
 from custos.access import policy
 from custos.accounts.models import User
 from custos.audit import trail
+from custos.core.api import valid
 from custos.core.errors import InvalidInput
 from custos.custody.models import Prisoner
 
 from . import case_selectors as selectors
 from . import case_serializers as serializers
 from . import cases
-
-
-def _valid(serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _prisoner(user, pk: int) -> Prisoner:
@@ -68,14 +64,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=serializers.CaseCreateSerializer,
                    responses={201: serializers.CaseDetailSerializer})
     def create(self, request):
-        data = _valid(serializers.CaseCreateSerializer(data=request.data))
+        data = valid(serializers.CaseCreateSerializer(data=request.data))
         data["prisoner"] = _prisoner(request.user, data["prisoner"])
         data["implicated_users"] = _users(data["implicated_users"])
         case = cases.case_open(acting_user=request.user, **data)
         return self._answer(case, status.HTTP_201_CREATED)
 
     def _step(self, request, serializer_class, service):
-        data = _valid(serializer_class(data=request.data))
+        data = valid(serializer_class(data=request.data))
         return self._answer(service(acting_user=request.user, case=self.get_object(), **data))
 
     @extend_schema(request=serializers.CaseReportSerializer,

@@ -9,15 +9,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from custos.audit import trail
+from custos.core.api import valid
 
 from . import complaint_selectors as selectors
 from . import complaint_serializers as serializers
 from . import complaints
-
-
-def _valid(serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -46,7 +42,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(request=serializers.ComplaintCreateSerializer,
                    responses={201: serializers.ComplaintDetailSerializer})
     def create(self, request):
-        data = _valid(serializers.ComplaintCreateSerializer(data=request.data))
+        data = valid(serializers.ComplaintCreateSerializer(data=request.data))
         complaint = complaints.complaint_file(acting_user=request.user, **data)
         return self._answer(complaint, status.HTTP_201_CREATED)
 
@@ -55,7 +51,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @action(detail=True, methods=["post"])
     def answer(self, request, complaint=None):
         """The director answers; for a complaint confidential to a body, its monitor."""
-        data = _valid(serializers.ComplaintAnswerSerializer(data=request.data))
+        data = valid(serializers.ComplaintAnswerSerializer(data=request.data))
         saved = complaints.complaint_answer(acting_user=request.user,
                                             complaint=self.get_object(), **data)
         return self._answer(saved)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from custos.access import policy
 from custos.accounts.models import User
 from custos.audit import trail
+from custos.core.api import valid
 from custos.core.errors import InvalidInput
 from custos.custody.models import Prisoner
 
@@ -21,11 +22,6 @@ from . import discipline
 from . import discipline_selectors as selectors
 from . import discipline_serializers as serializers
 from .models import DisciplinaryCharge
-
-
-def _valid(serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class ChargeFilter(django_filters.FilterSet):
@@ -73,7 +69,7 @@ class ChargeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=serializers.ChargeCreateSerializer,
                    responses={201: serializers.ChargeDetailSerializer})
     def create(self, request):
-        data = _valid(serializers.ChargeCreateSerializer(data=request.data))
+        data = valid(serializers.ChargeCreateSerializer(data=request.data))
         prisoner = policy.scope(request.user, discipline.DISCIPLINE, Prisoner.objects.filter(
             pk=data.pop("prisoner")), prisoner_field="pk").first()
         if prisoner is None:
@@ -85,7 +81,7 @@ class ChargeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                    responses=serializers.ChargeDetailSerializer)
     @action(detail=True, methods=["post"])
     def notify(self, request, charge=None):
-        data = _valid(serializers.ChargeNotifySerializer(data=request.data))
+        data = valid(serializers.ChargeNotifySerializer(data=request.data))
         return self._answer(discipline.charge_notify(acting_user=request.user,
                                                      charge=self.get_object(), **data))
 
@@ -93,7 +89,7 @@ class ChargeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                    responses={201: serializers.ChargeDetailSerializer})
     @action(detail=True, methods=["post"])
     def hearing(self, request, charge=None):
-        data = _valid(serializers.ChargeHearingRecordSerializer(data=request.data))
+        data = valid(serializers.ChargeHearingRecordSerializer(data=request.data))
         data["adjudicator"] = User.objects.filter(pk=data["adjudicator"], is_active=True).first()
         hearing = discipline.hearing_record(acting_user=request.user, charge=self.get_object(),
                                             **data)
@@ -103,7 +99,7 @@ class ChargeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                    responses=serializers.ChargeDetailSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, charge=None):
-        data = _valid(serializers.ChargeDecideSerializer(data=request.data))
+        data = valid(serializers.ChargeDecideSerializer(data=request.data))
         return self._answer(discipline.charge_decide(acting_user=request.user,
                                                      charge=self.get_object(), **data))
 
@@ -111,7 +107,7 @@ class ChargeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                    responses={201: serializers.ChargeDetailSerializer})
     @action(detail=True, methods=["post"])
     def sanction(self, request, charge=None):
-        data = _valid(serializers.ChargeSanctionImposeSerializer(data=request.data))
+        data = valid(serializers.ChargeSanctionImposeSerializer(data=request.data))
         made = discipline.sanction_impose(acting_user=request.user, charge=self.get_object(),
                                           **data)
         return self._answer(made.charge, status.HTTP_201_CREATED)
@@ -120,7 +116,7 @@ class ChargeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                    responses={201: serializers.ChargeDetailSerializer})
     @action(detail=True, methods=["post"])
     def appeal(self, request, charge=None):
-        data = _valid(serializers.ChargeAppealLodgeSerializer(data=request.data))
+        data = valid(serializers.ChargeAppealLodgeSerializer(data=request.data))
         appeal = discipline.appeal_lodge(acting_user=request.user, charge=self.get_object(),
                                          **data)
         return self._answer(appeal.charge, status.HTTP_201_CREATED)
@@ -130,7 +126,7 @@ class ChargeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"], url_path="appeal-decision",
             url_name="appeal-decision")
     def appeal_decision(self, request, charge=None):
-        data = _valid(serializers.ChargeAppealDecisionSerializer(data=request.data))
+        data = valid(serializers.ChargeAppealDecisionSerializer(data=request.data))
         variations = {row["sanction"]: row["days"] for row in data.pop("variations")}
         appeal = discipline.appeal_decide(acting_user=request.user, charge=self.get_object(),
                                           variations=variations, **data)

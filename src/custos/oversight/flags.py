@@ -16,8 +16,7 @@ from custos.audit import trail
 from custos.core.errors import InvalidInput, InvalidTransition
 
 from .models import Flag, FlagSeverity
-
-DIRECTOR, HEALTH, MONITOR = "director", "health_care", "independent_monitor"
+from .rules import DIRECTOR, HEALTH, MONITOR  # noqa: F401 (re-exported to the areas)
 
 
 @dataclass(frozen=True)

@@ -15,17 +15,13 @@ from rest_framework.response import Response
 
 from custos.access import policy
 from custos.audit import trail
+from custos.core.api import valid
 from custos.core.errors import InvalidInput
 from custos.custody.models import Prisoner
 
 from . import flags, measures
 from . import measure_selectors as selectors
 from . import measure_serializers as serializers
-
-
-def _valid(serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _number(value, field: str) -> int | None:
@@ -95,7 +91,7 @@ class MeasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=serializers.MeasureCreateSerializer,
                    responses={201: serializers.MeasureSerializer})
     def create(self, request):
-        data = _valid(serializers.MeasureCreateSerializer(data=request.data))
+        data = valid(serializers.MeasureCreateSerializer(data=request.data))
         data["prisoner"] = _prisoner(request.user, data["prisoner"])
         measure = measures.measure_impose(acting_user=request.user, **data)
         return self._answer(measure, status.HTTP_201_CREATED)
@@ -104,7 +100,7 @@ class MeasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                    responses=serializers.MeasureSerializer)
     @action(detail=True, methods=["post"])
     def authorise(self, request, measure=None):
-        data = _valid(serializers.MeasureVersionSerializer(data=request.data))
+        data = valid(serializers.MeasureVersionSerializer(data=request.data))
         found = measures.measure_authorise(acting_user=request.user, measure=self._measure(),
                                            **data)
         return self._answer(found)
@@ -113,7 +109,7 @@ class MeasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                    responses={201: serializers.MeasureReviewSerializer})
     @action(detail=True, methods=["post"])
     def review(self, request, measure=None):
-        data = _valid(serializers.MeasureReviewInSerializer(data=request.data))
+        data = valid(serializers.MeasureReviewInSerializer(data=request.data))
         made = measures.measure_review(acting_user=request.user, measure=self._measure(),
                                        **data)
         return Response(serializers.MeasureReviewSerializer(made).data,
@@ -123,7 +119,7 @@ class MeasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                    responses=serializers.MeasureSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request, measure=None):
-        data = _valid(serializers.MeasureEndSerializer(data=request.data))
+        data = valid(serializers.MeasureEndSerializer(data=request.data))
         found = measures.measure_end(acting_user=request.user, measure=self._measure(), **data)
         return self._answer(found)
 
@@ -140,7 +136,7 @@ class MeasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 record.consecutive_solitary_days = run
                 days.append(record)
             return Response(serializers.MeasureDaySerializer(days, many=True).data)
-        data = _valid(serializers.MeasureDayInSerializer(data=request.data))
+        data = valid(serializers.MeasureDayInSerializer(data=request.data))
         record = measures.daily_record(acting_user=request.user, measure=found, **data)
         return Response(serializers.MeasureDaySerializer(record).data,
                         status=status.HTTP_201_CREATED)
@@ -172,7 +168,7 @@ class FlagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=serializers.FlagResolveSerializer, responses=serializers.FlagSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, flag=None):
-        data = _valid(serializers.FlagResolveSerializer(data=request.data))
+        data = valid(serializers.FlagResolveSerializer(data=request.data))
         found = flags.flag_resolve(acting_user=request.user,
                                    flag=selectors.flag_get(user=request.user, pk=flag), **data)
         return Response(self.get_serializer(

@@ -14,11 +14,12 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from custos.core.selectors import get_visible
 
 from . import rules, scoping
 from .flags import DIRECTOR, HEALTH, MONITOR
@@ -35,12 +36,6 @@ SUBJECT_PAGES = {"measure": ("oversight:measure", "measure"),
                  "recommendation": ("oversight:recommendation", "recommendation"),
                  "visit": ("oversight:visit", "visit")}
 
-
-def _get(queryset: QuerySet, pk):
-    try:
-        return queryset.get(pk=int(pk))
-    except (queryset.model.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
 
 
 # --- measures -------------------------------------------------------------------------------
@@ -78,7 +73,7 @@ def measure_register(*, user, facility=None, kind: str = "", in_force: bool | No
 
 
 def measure_get(*, user, pk) -> RestrictiveMeasure:
-    return _get(measures_visible_to(user=user).annotate(open_flags=_open_flags()), pk)
+    return get_visible(measures_visible_to(user=user).annotate(open_flags=_open_flags()), pk)
 
 
 def labelled(user, measures):
@@ -115,7 +110,7 @@ def measure_days(*, measure: RestrictiveMeasure) -> list[tuple[DailyRecord, int]
 
 
 def daily_record_get(*, user, pk) -> DailyRecord:
-    return _get(scoping.visible(user, VIEW, DailyRecord.objects.select_related(
+    return get_visible(scoping.visible(user, VIEW, DailyRecord.objects.select_related(
         "measure", "measure__prisoner", "facility"), prisoner_field="prisoner"), pk)
 
 
@@ -152,7 +147,7 @@ def flag_list(*, user, facility=None, state: str = "open", code: str = "",
 
 
 def flag_get(*, user, pk) -> Flag:
-    return _get(flags_visible_to(user=user), pk)
+    return get_visible(flags_visible_to(user=user), pk)
 
 
 def flag_codes(*, user) -> list[str]:

@@ -12,17 +12,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from custos.accounts.models import User
+from custos.core.api import valid
 from custos.core.errors import InvalidInput
 from custos.custody.models import Facility
 
 from . import monitoring
 from . import monitoring_selectors as selectors
 from . import monitoring_serializers as serializers
-
-
-def _valid(serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class BodyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -41,7 +37,7 @@ class BodyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=serializers.BodyWriteSerializer,
                    responses={201: serializers.BodySerializer})
     def create(self, request):
-        data = _valid(serializers.BodyWriteSerializer(data=request.data))
+        data = valid(serializers.BodyWriteSerializer(data=request.data))
         body = monitoring.body_create(acting_user=request.user, **data)
         return self._answer(body, status.HTTP_201_CREATED)
 
@@ -49,7 +45,7 @@ class BodyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                    responses=serializers.BodySerializer)
     def partial_update(self, request, **kwargs):
         body = self.get_object()
-        given = _valid(serializers.BodyUpdateSerializer(data=request.data, partial=True))
+        given = valid(serializers.BodyUpdateSerializer(data=request.data, partial=True))
         if "version" not in given:
             raise InvalidInput(_("Give the version you read."), field="version")
         data = {"name": body.name, "kind": body.kind, "mandate": body.mandate,
@@ -64,7 +60,7 @@ class BodyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def members(self, request, **kwargs):
         body = self.get_object()
-        data = _valid(serializers.MemberAddSerializer(data=request.data))
+        data = valid(serializers.MemberAddSerializer(data=request.data))
         user = User.objects.filter(pk=data.pop("user")).first()
         if user is None:
             raise InvalidInput(_("No such user."), field="user")
@@ -78,7 +74,7 @@ class BodyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             url_name="end-membership")
     def end_membership(self, request, **kwargs):
         body = self.get_object()
-        data = _valid(serializers.MemberEndSerializer(data=request.data))
+        data = valid(serializers.MemberEndSerializer(data=request.data))
         membership = body.members.filter(pk=data.pop("membership")).first()
         if membership is None:
             raise InvalidInput(_("No such membership of this body."), field="membership")
@@ -110,7 +106,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=serializers.VisitCreateSerializer,
                    responses={201: serializers.VisitDetailSerializer})
     def create(self, request):
-        data = _valid(serializers.VisitCreateSerializer(data=request.data))
+        data = valid(serializers.VisitCreateSerializer(data=request.data))
         data["facility"] = Facility.objects.filter(pk=data["facility"]).first()
         visit = monitoring.visit_plan(acting_user=request.user, **data)
         return self._answer(visit, status.HTTP_201_CREATED)
@@ -119,7 +115,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                    responses=serializers.VisitDetailSerializer)
     @action(detail=True, methods=["post"])
     def record(self, request, **kwargs):
-        data = _valid(serializers.VisitRecordSerializer(data=request.data))
+        data = valid(serializers.VisitRecordSerializer(data=request.data))
         return self._answer(monitoring.visit_record(acting_user=request.user,
                                                     visit=self.get_object(), **data))
 
@@ -127,7 +123,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                    responses=serializers.VisitDetailSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, **kwargs):
-        data = _valid(serializers.VisitCancelSerializer(data=request.data))
+        data = valid(serializers.VisitCancelSerializer(data=request.data))
         return self._answer(monitoring.visit_cancel(acting_user=request.user,
                                                     visit=self.get_object(), **data))
 
@@ -135,7 +131,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                    responses={201: serializers.FindingSerializer})
     @action(detail=True, methods=["post"])
     def findings(self, request, **kwargs):
-        data = _valid(serializers.FindingCreateSerializer(data=request.data))
+        data = valid(serializers.FindingCreateSerializer(data=request.data))
         finding = monitoring.finding_add(acting_user=request.user, visit=self.get_object(),
                                          **data)
         return Response(serializers.FindingSerializer(finding).data,
@@ -164,7 +160,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(request=serializers.RecommendationCreateSerializer,
                    responses={201: serializers.RecommendationDetailSerializer})
     def create(self, request):
-        data = _valid(serializers.RecommendationCreateSerializer(data=request.data))
+        data = valid(serializers.RecommendationCreateSerializer(data=request.data))
         try:
             data["finding"] = selectors.finding_get(user=request.user, pk=data["finding"])
         except Http404:
@@ -176,7 +172,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                    responses=serializers.RecommendationDetailSerializer)
     @action(detail=True, methods=["post"])
     def respond(self, request, **kwargs):
-        data = _valid(serializers.RespondSerializer(data=request.data))
+        data = valid(serializers.RespondSerializer(data=request.data))
         return self._answer(monitoring.recommendation_respond(
             acting_user=request.user, recommendation=self.get_object(), **data))
 
@@ -184,7 +180,7 @@ class RecommendationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                    responses=serializers.RecommendationDetailSerializer)
     @action(detail=True, methods=["post"], url_path="update", url_name="update")
     def update_step(self, request, **kwargs):
-        data = _valid(serializers.RecommendationUpdateSerializer(data=request.data))
+        data = valid(serializers.RecommendationUpdateSerializer(data=request.data))
         return self._answer(monitoring.recommendation_update(
             acting_user=request.user, recommendation=self.get_object(), **data))
 

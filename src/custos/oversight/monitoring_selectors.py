@@ -10,12 +10,12 @@ A record outside the reader's reach answers 404, like one that does not exist.
 from __future__ import annotations
 
 from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
-from django.http import Http404
 from django.utils import timezone
 
 from custos.access import policy
 from custos.access.roles import Role
 from custos.accounts.models import User
+from custos.core.selectors import get_visible
 
 from . import scoping
 from .models import (
@@ -32,12 +32,6 @@ from .monitoring import BODIES, RESPOND
 VIEW = "oversight.view"
 S = RecommendationStatus
 
-
-def _get(queryset: QuerySet, pk):
-    try:
-        return queryset.get(pk=int(pk))
-    except (queryset.model.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
 
 
 def body_of_monitor(user) -> MonitoringBody | None:
@@ -65,7 +59,7 @@ def body_list(*, user) -> QuerySet[MonitoringBody]:
 
 
 def body_get(*, user, pk) -> MonitoringBody:
-    return _get(body_list(user=user), pk)
+    return get_visible(body_list(user=user), pk)
 
 
 def members_of(body: MonitoringBody) -> QuerySet[MonitorMembership]:
@@ -93,7 +87,7 @@ def visit_get(*, user, pk) -> MonitoringVisit:
     """A visit with its findings and their recommendations."""
     findings = MonitoringFinding.objects.order_by("created_at", "pk").prefetch_related(
         "recommendations")
-    return _get(visit_list_visible_to(user=user).prefetch_related(
+    return get_visible(visit_list_visible_to(user=user).prefetch_related(
         Prefetch("findings", queryset=findings)), pk)
 
 
@@ -109,7 +103,7 @@ def findings_of(visit: MonitoringVisit) -> QuerySet[MonitoringFinding]:
 
 
 def finding_get(*, user, pk) -> MonitoringFinding:
-    return _get(MonitoringFinding.objects.filter(
+    return get_visible(MonitoringFinding.objects.filter(
         visit__in=visit_list_visible_to(user=user)).select_related("visit"), pk)
 
 
@@ -131,7 +125,7 @@ def recommendation_list_visible_to(*, user) -> QuerySet[Recommendation]:
 
 
 def recommendation_get(*, user, pk) -> Recommendation:
-    return _get(recommendation_list_visible_to(user=user).select_related("responded_by"), pk)
+    return get_visible(recommendation_list_visible_to(user=user).select_related("responded_by"), pk)
 
 
 def history_of(recommendation: Recommendation):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from custos.access import policy
 from custos.access.roles import Role
@@ -72,6 +73,4 @@ def subject_label(user, prisoner, facility_id: int) -> str:
     """The prisoner as this reader may see him: number and name, or an anonymous label."""
     if names_visible(user, facility_id):
         return str(prisoner)
-    from django.utils.translation import gettext as _
-
     return _("Prisoner (case %(number)s)") % {"number": prisoner.pk}
