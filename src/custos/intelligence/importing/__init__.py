@@ -7,8 +7,12 @@ with column-wide expressions (`reading`): a bad row is refused with each of its 
 its row number, the good rows go in. Parties are resolved by joins against the prisoners and
 identifiers already known, loaded once; the people, identifiers and parties still missing are
 created in bulk (`people`). On PostgreSQL the events are copied into the table with COPY:
-straight in when it is empty, otherwise through a staging table with duplicates left out;
-elsewhere they go in with ``bulk_create(ignore_conflicts=True)`` (`loading`).
+straight in, in the binary format (`pgcopy`), when it is empty, otherwise through a staging
+table with duplicates left out; elsewhere they go in with
+``bulk_create(ignore_conflicts=True)`` (`loading`). A load at least as large as the table
+rebuilds its indexes after the rows are in, and puts its foreign keys back NOT VALID once it
+has made sure, under lock, that every party and facility referred to exists; a background job
+(`tasks.validate_event_keys`) validates them after commit without blocking anyone.
 
 One file is one transaction (a failure leaves nothing behind, and the batch, its events and
 its audit entry commit together); imports are serialised by an advisory lock on PostgreSQL,
@@ -47,7 +51,7 @@ from custos.custody.models import Facility
 
 from ..models import ImportBatch
 from .loading import _KEPT, _insert_django, _insert_postgres, fingerprints
-from .people import _join_refs, _parties, _refs
+from .people import _join_refs, _parties, _refs, party_ids
 from .reading import (
     FUTURE_TOLERANCE,
     REJECTED_KEPT,
@@ -105,11 +109,10 @@ def communications_import(*, acting_user, path: Path | str, mapping: str | None 
         expected_fields = len(frame.columns) - ("_fields" in frame.columns)
         with transaction.atomic():
             _lock_imports()
-            facilities = pl.DataFrame(list(Facility.objects.values_list("code", "pk")),
-                                      schema={"facility": pl.String, "facility_id": pl.Int64},
-                                      orient="row")
-            facts = _join_refs(facts.join(facilities, on="facility", how="left",
-                                          maintain_order="left"), _refs(facts))
+            facilities = dict(Facility.objects.values_list("code", "pk"))
+            refs = _refs(facts)
+            facts = _join_refs(facts.with_columns(pl.col("facility").replace_strict(
+                facilities, default=None, return_dtype=pl.Int64).alias("facility_id")), refs)
             now_us = int((timezone.now() + FUTURE_TOLERANCE).timestamp() * 1_000_000)
             reach = None if acting_user is None else policy.facilities_for(
                 acting_user, "intelligence.analyse")
@@ -123,18 +126,16 @@ def communications_import(*, acting_user, path: Path | str, mapping: str | None 
             valid = facts.filter(~bad).select(_KEPT)
             del facts
             valid = valid.with_columns(pl.Series("fingerprint", fingerprints(valid)))
-            distinct = valid.unique(subset="fingerprint", keep="first", maintain_order=True)
+            first = valid["fingerprint"].is_first_distinct()
+            distinct = valid if first.all() else valid.filter(first)
             batch = ImportBatch.objects.create(file_name=path.name[:300],
                                                file_sha256=sha.result(), mapping=chosen.name,
                                                imported_by=acting_user)
-            parties = _parties(distinct, acting_user)
-            for side in ("from", "to"):
-                distinct = distinct.join(
-                    parties.rename({"ref_kind": f"{side}_kind", "ref_key": f"{side}_key",
-                                    "party_id": f"{side}_party_id"}),
-                    on=[f"{side}_kind", f"{side}_key"], how="left", maintain_order="left")
+            parties = _parties(distinct, refs, acting_user)
             events = distinct.select(
-                "kind", "occurred_us", "from_party_id", "to_party_id",
+                "kind", "occurred_us",
+                *(party_ids(parties, distinct[f"{side}_ident"]).alias(f"{side}_party_id")
+                  for side in ("from", "to")),
                 pl.col("seconds").cast(pl.Int64).alias("duration_seconds"),
                 pl.col("cents").alias("amount_cents"), "facility_id",
                 pl.col("monitored_flag").alias("monitored"), "fingerprint")

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import io
 from datetime import timedelta
 
 import numpy as np
 import polars as pl
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
-from ..models import (
-    CommunicationEvent,
-    ImportBatch,
-)
+from custos.custody.models import Facility
+
+from ..models import CommunicationEvent, ImportBatch, Party
+from . import pgcopy
 
 _CHUNK = 1_000_000
 BULK_MIN_ROWS = 500_000  # from here a file locks the events table against other writers
@@ -68,17 +67,22 @@ def fingerprints(frame: pl.DataFrame) -> np.ndarray:
 
 _KEPT = ("kind", "occurred_us", "seconds", "cents", "facility", "facility_id", "monitored_flag",
          *(f"{side}_{what}" for side in ("from", "to")
-           for what in ("ref", "name", "kind", "key", "prisoner", "hash")))
+           for what in ("name", "ident", "hash")))
 
-def _secondary_structures(cursor, table: str) -> list[tuple[str, str]]:
+def _secondary_structures(cursor, table: str, *, primary_key: bool = False
+                          ) -> list[tuple[str, str]]:
     """(drop, create) statements for the table's foreign keys, unique constraints and plain
-    indexes (all but the primary key), as the database defines them now."""
+    indexes (and its primary key if asked), as the database defines them now. Foreign keys
+    come back NOT VALID: the caller vouches for the rows it loads (see `_vouch_for_keys`)."""
     q = connection.ops.quote_name
-    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                   "WHERE conrelid = %s::regclass AND contype IN ('f', 'u')", [table])
+    kinds = ["f", "u", "p"] if primary_key else ["f", "u"]
+    cursor.execute("SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = %s::regclass AND contype = ANY(%s)", [table, kinds])
     found = [(f"ALTER TABLE {q(table)} DROP CONSTRAINT {q(name)}",
-              f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} {definition}")
-             for name, definition in cursor.fetchall()]
+              f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} "
+              + (definition.removesuffix(" NOT VALID") + " NOT VALID" if kind == "f"
+                 else definition))
+             for name, kind, definition in cursor.fetchall()]
     cursor.execute(
         "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
         "JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
@@ -97,10 +101,31 @@ def _rows_held(cursor, table: str) -> int:
     return held
 
 
-def _without_secondary_structures(cursor, table: str, load) -> None:
+def _vouch_for_keys(cursor, events: pl.DataFrame) -> None:
+    """Make sure every party and facility the events refer to exists and stays until commit.
+
+    The tables referred to are locked against writers (SHARE: readers go on), then the
+    distinct ids — a few hundred thousand, not one per event — are looked up once. With that,
+    the events' foreign keys can be put back NOT VALID without checking ten million rows
+    again, and they hold; `validate_event_keys` records it after commit, without blocking."""
+    q = connection.ops.quote_name
+    for model, column in ((Party, ("from_party_id", "to_party_id")),
+                          (Facility, ("facility_id",))):
+        table = model._meta.db_table
+        cursor.execute(f"LOCK TABLE {q(table)} IN SHARE MODE")
+        wanted = pl.concat([events[c] for c in column]).unique().drop_nulls()
+        cursor.execute(f"SELECT count(*) FROM {q(table)} JOIN unnest(%s::bigint[]) "  # noqa: S608
+                       "AS wanted(id) USING (id)", [wanted.to_list()])
+        if cursor.fetchone()[0] != wanted.len():
+            raise IntegrityError(f"events refer to rows missing from {table}")
+
+
+def _without_secondary_structures(cursor, table: str, load, *, primary_key: bool = False
+                                  ) -> None:
     """Drop the table's indexes, uniqueness and foreign keys, `load()`, and rebuild them as
-    they were defined, in the same transaction: the rebuild checks every row again."""
-    rebuild = _secondary_structures(cursor, table)
+    they were defined, in the same transaction: every index is built again from the rows,
+    every uniqueness checked; the foreign keys come back NOT VALID (the caller vouched)."""
+    rebuild = _secondary_structures(cursor, table, primary_key=primary_key)
     # Keys checked at commit must be checked now: a table with checks pending cannot be
     # altered (the batch and the parties refer to other tables).
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -108,38 +133,96 @@ def _without_secondary_structures(cursor, table: str, load) -> None:
         cursor.execute(drop)
     load()
     cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-    for _drop, create in rebuild:
+    for _drop, create in sorted(rebuild, key=lambda pair: "PRIMARY KEY" not in pair[1]):
         cursor.execute(create)
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")  # statistics are stale now
+    transaction.on_commit(_enqueue_validation)
 
 
-def _copy_csv(cursor, statement: str, frame: pl.DataFrame) -> None:
-    with cursor.copy(statement) as copy:
-        for chunk in frame.iter_slices(_CHUNK):
-            buffer = io.BytesIO()
-            chunk.write_csv(buffer, include_header=False)
-            copy.write(buffer.getvalue())
+def with_keys_to(referenced: str, tables: list[str], load) -> None:
+    """`load()` with the foreign keys of `tables` that refer to `referenced` dropped, then
+    put back and checked with one join each: for hundreds of thousands of new rows, far
+    cheaper than a check per row at commit."""
+    q = connection.ops.quote_name
+    cursor = connection.cursor()
+    cursor.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                   "FROM pg_constraint WHERE contype = 'f' AND confrelid = %s::regclass "
+                   "AND conrelid::regclass::text = ANY(%s)", [referenced, tables])
+    keys = cursor.fetchall()
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no table altered with checks pending
+    for table, name, _definition in keys:
+        cursor.execute(f"ALTER TABLE {q(table)} DROP CONSTRAINT {q(name)}")
+    load()
+    for table, name, definition in keys:
+        cursor.execute(f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} {definition}")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _enqueue_validation() -> None:
+    from ..tasks import validate_event_keys
+
+    validate_event_keys.enqueue()
+
+
+def validate_event_keys() -> list[str]:
+    """VALIDATE the events' foreign keys left NOT VALID by a bulk load. It takes a lock that
+    lets readers and writers go on; returns the keys validated."""
+    table = CommunicationEvent._meta.db_table
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass "
+                       "AND contype = 'f' AND NOT convalidated", [table])
+        names = [row[0] for row in cursor.fetchall()]
+        for name in names:
+            cursor.execute(f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {q(name)}")
+    return names
 
 
 _EVENT_COLUMNS = ("kind, occurred_at, from_party_id, to_party_id, duration_seconds, amount, "
                   "facility_id, monitored, batch_id, fingerprint")
+_EVENT_LAYOUT = [("id", "int8"), ("kind", "text"), ("occurred_us", "timestamptz"),
+                 ("from_party_id", "int8"), ("to_party_id", "int8"),
+                 ("duration_seconds", "int4"), ("amount_cents", "numeric2"),
+                 ("facility_id", "int8"), ("monitored", "bool"), ("batch_id", "int8"),
+                 ("fingerprint", "int8")]
+
+
+_STAGED_LAYOUT = [("kind", "text"), ("occurred_us", "int8"), ("from_party_id", "int8"),
+                  ("to_party_id", "int8"), ("duration_seconds", "int4"), ("amount_cents", "int8"),
+                  ("facility_id", "int8"), ("monitored", "bool"), ("fingerprint", "int8")]
+
+
+def _reserve_event_ids(cursor, table: str, count: int) -> int:
+    """The first of `count` consecutive ids taken from the table's sequence at once (the
+    table is locked against other writers, so nobody takes one meanwhile)."""
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+    sequence = cursor.fetchone()[0]
+    cursor.execute("SELECT nextval(%s)", [sequence])
+    first = cursor.fetchone()[0]
+    cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
+    return first
 
 
 def _load_into_empty_table(cursor, table: str, events: pl.DataFrame, batch: ImportBatch) -> int:
     """A first load: every row is new (the file's duplicates are gone), so the rows are
-    copied straight into the table, with no staging table and no anti-join."""
-    cents = pl.col("amount_cents")
-    rows = events.select(
-        "kind",
-        pl.from_epoch("occurred_us", time_unit="us").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ"),
-        "from_party_id", "to_party_id", "duration_seconds",
-        pl.when(cents.is_not_null()).then(pl.format(
-            "{}.{}", cents // 100, (cents % 100).cast(pl.String).str.zfill(2))).alias("amount"),
-        "facility_id", "monitored", pl.lit(batch.pk).alias("batch_id"), "fingerprint")
+    copied straight into the table in PostgreSQL's binary format, with ids given in the
+    file's order, and no staging table and no anti-join; the primary key is built after."""
+    _vouch_for_keys(cursor, events)
+    first = _reserve_event_ids(cursor, table, events.height)
+    rows = events.with_columns(
+        pl.int_range(first, first + events.height, dtype=pl.Int64).alias("id"),
+        pl.lit(batch.pk, pl.Int64).alias("batch_id"),
+        pl.col("duration_seconds").cast(pl.Int32))
+    columns = ", ".join(name.replace("occurred_us", "occurred_at")
+                        .replace("amount_cents", "amount") for name, _ in _EVENT_LAYOUT)
     q = connection.ops.quote_name
-    _without_secondary_structures(cursor, table, lambda: _copy_csv(
-        cursor, f"COPY {q(table)} ({_EVENT_COLUMNS}) FROM STDIN (FORMAT csv)", rows))
+
+    def load():
+        pgcopy.send(cursor, f"COPY {q(table)} ({columns}) FROM STDIN (FORMAT binary)",
+                    pgcopy.chunks(rows, _EVENT_LAYOUT))
+
+    _without_secondary_structures(cursor, table, load, primary_key=True)
     return rows.height
 
 
@@ -152,8 +235,9 @@ def _insert_postgres(events: pl.DataFrame, batch: ImportBatch) -> int:
     is copied straight in; otherwise it is staged and its known rows deleted with one anti-join.
     When the new rows are at least as many as the table holds (a first load, a backfill), the
     indexes, the fingerprint's uniqueness and the foreign keys are dropped and rebuilt around
-    the load: building an index from sorted rows and checking a key with one join are many
-    times faster than maintaining them row by row. Readers wait meanwhile."""
+    the load: building an index from sorted rows is many times faster than maintaining it row
+    by row, and the keys come back NOT VALID after one look-up of the distinct parties and
+    facilities (`_vouch_for_keys`) instead of a check of every row. Readers wait meanwhile."""
     table = CommunicationEvent._meta.db_table
     q = connection.ops.quote_name
     select = ("SELECT kind, timestamptz 'epoch' + occurred_us * interval '1 microsecond', "
@@ -172,7 +256,8 @@ def _insert_postgres(events: pl.DataFrame, batch: ImportBatch) -> int:
             "from_party_id bigint, to_party_id bigint, duration_seconds integer, "
             "amount_cents bigint, facility_id bigint, monitored boolean, fingerprint bigint) "
             "ON COMMIT DROP")
-        _copy_csv(cursor, "COPY custos_import_events FROM STDIN (FORMAT csv)", events)
+        pgcopy.send(cursor, "COPY custos_import_events FROM STDIN (FORMAT binary)",
+                    pgcopy.chunks(events, _STAGED_LAYOUT))
         insert = f"INSERT INTO {q(table)} ({_EVENT_COLUMNS}) {select}"  # noqa: S608
         if not large:
             cursor.execute(f"{insert} ON CONFLICT (fingerprint) DO NOTHING", [batch.pk])
@@ -192,6 +277,7 @@ def _insert_postgres(events: pl.DataFrame, batch: ImportBatch) -> int:
                 found["added"] = cursor.rowcount
 
             if new >= held:
+                _vouch_for_keys(cursor, events)
                 _without_secondary_structures(cursor, table, load)
             else:
                 load()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import polars as pl
 from django.db import connection
 from django.utils import timezone
@@ -19,18 +20,21 @@ from ..models import (
     Party,
     PersonKind,
 )
-from .loading import _CHUNK, _hash64
+from . import pgcopy
+from .loading import _CHUNK, _hash64, with_keys_to
 from .reading import MAX_REF, PRISONER
 
+KEYS_DROPPED_FROM = 50_000  # new people in one file
+
 # Parties ----------------------------------------------------------------------------------
-
-
 
 def _refs(frame: pl.DataFrame) -> pl.DataFrame:
     """Each distinct reference of the file: a prisoner (by prison number, in any case) or an
     outside identifier (kind and key, `identifiers.classify`), with the hash the fingerprint
-    uses. Prison numbers and plain ASCII phone numbers are recognised column-wide (the same
-    rules as `identifiers.phone_key`); the few other references one by one."""
+    uses and `ident`, a number for its kind and key (two spellings of one phone number share
+    it; null when the reference is unusable), so the rows carry numbers, not texts. Prison
+    numbers and plain ASCII phone numbers are recognised column-wide (the same rules as
+    `identifiers.phone_key`); the few other references one by one."""
     refs = (pl.concat([frame["from_ref"], frame["to_ref"]]).drop_nulls().unique()
             .alias("ref").to_frame())
     numbers = pl.DataFrame(list(Prisoner.objects.values_list("prison_number", "pk")),
@@ -67,52 +71,64 @@ def _refs(frame: pl.DataFrame) -> pl.DataFrame:
                              for c in ("ref_kind", "ref_key"))
     labels = pl.concat_str(["ref_kind", pl.lit(":"), "ref_key"])
     hashes = {label: _hash64(label) for label in refs.select(labels).to_series().drop_nulls()}
-    return refs.with_columns(labels.replace_strict(hashes, default=None, return_dtype=pl.Int64)
-                             .alias("ref_hash"))
+    return refs.with_columns(
+        labels.replace_strict(hashes, default=None, return_dtype=pl.Int64).alias("ref_hash"),
+        (labels.rank("dense") - 1).cast(pl.Int64).alias("ident"),
+        (pl.col("ref_kind") == PRISONER).fill_null(False).alias("is_prisoner"))
 
 
 def _join_refs(facts: pl.DataFrame, refs: pl.DataFrame) -> pl.DataFrame:
+    """Each row's parties as numbers: `{side}_ident`, `{side}_hash`, `{side}_is_prisoner`."""
     for side in ("from", "to"):
-        facts = facts.join(
-            refs.rename({"ref": f"{side}_ref", "ref_kind": f"{side}_kind",
-                         "ref_key": f"{side}_key", "prisoner_id": f"{side}_prisoner",
-                         "ref_hash": f"{side}_hash"}),
+        # joined on the one column, then set beside the others: the wide frame is not copied
+        found = facts.select(f"{side}_ref").join(
+            refs.select(pl.col("ref").alias(f"{side}_ref"), pl.col("ident").alias(f"{side}_ident"),
+                        pl.col("ref_hash").alias(f"{side}_hash"),
+                        pl.col("is_prisoner").alias(f"{side}_is_prisoner")),
             on=f"{side}_ref", how="left", maintain_order="left")
+        facts = facts.with_columns(found.drop(f"{side}_ref"))
     return facts
 
 
 def _reserve_ids(table: str, count: int) -> pl.Series:
-    """`count` ids from the table's sequence (PostgreSQL), for rows loaded with COPY."""
+    """`count` ids from the table's sequence (PostgreSQL), for rows loaded with COPY. They
+    are taken one by one, but usually come out consecutive (nobody else took one meanwhile),
+    and then only the first and last travel back; otherwise they are taken again, listed
+    (a sequence's gaps are harmless)."""
+    taken = ("SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id "
+             "FROM generate_series(1, %s)")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                       "FROM generate_series(1, %s)", [table, count])
+        cursor.execute(f"SELECT min(id), max(id) FROM ({taken}) t", [table, count])  # noqa: S608
+        low, high = cursor.fetchone()
+        if high - low + 1 == count:
+            return pl.int_range(low, high + 1, dtype=pl.Int64, eager=True).alias("id")
+        cursor.execute(taken, [table, count])
         return pl.Series("id", [r[0] for r in cursor.fetchall()], pl.Int64)
 
 
 def _copy(table: str, frame: pl.DataFrame) -> None:
     """Load a frame into the table's columns of the same names with COPY (PostgreSQL).
     Text is quoted, so an empty text stays empty and an empty field is NULL."""
-    columns = ", ".join(frame.columns)
-    with connection.cursor() as cursor, cursor.copy(
-            f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+    def pieces():
         for chunk in frame.iter_slices(_CHUNK):
             buffer = io.BytesIO()
             chunk.write_csv(buffer, include_header=False, quote_style="non_numeric")
-            copy.write(buffer.getvalue())
+            yield buffer.getvalue()
+
+    with connection.cursor() as cursor:
+        pgcopy.send(cursor, f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN (FORMAT csv)",
+                    pieces())
 
 
-def _create_people(new: pl.DataFrame, actor) -> pl.DataFrame:
-    """Create an outside person, their identifier and their party for each new reference;
-    returns ref_kind, ref_key, party_id."""
-    if new.is_empty():
-        return pl.DataFrame(schema={"ref_kind": pl.String, "ref_key": pl.String,
-                                    "party_id": pl.Int64})
-    actor_id = actor.pk if actor is not None else None
-    new = new.with_columns(pl.col("name").str.slice(0, 300), pl.col("ref").str.slice(0, 300))
-    if connection.vendor == "postgresql":
-        now = timezone.now().isoformat()
-        people = _reserve_ids(OutsidePerson._meta.db_table, new.height)
-        parties = _reserve_ids(Party._meta.db_table, new.height)
+def _copy_people(new: pl.DataFrame, actor_id: int | None) -> pl.Series:
+    """The people, identifiers and parties of `new` with COPY (PostgreSQL); their party ids.
+    Many at once (KEYS_DROPPED_FROM) go in with the keys to the people dropped and checked
+    again after (`with_keys_to`)."""
+    now = timezone.now().isoformat()
+    people = _reserve_ids(OutsidePerson._meta.db_table, new.height)
+    parties = _reserve_ids(Party._meta.db_table, new.height)
+
+    def load():
         _copy(OutsidePerson._meta.db_table, new.select(
             people.alias("id"), "name", pl.lit(PersonKind.UNKNOWN.value).alias("kind"),
             pl.lit("").alias("notes"), pl.lit(now).alias("created_at"),
@@ -123,7 +139,24 @@ def _create_people(new: pl.DataFrame, actor) -> pl.DataFrame:
             people.alias("person_id"), pl.col("ref_kind").alias("kind"),
             pl.col("ref").alias("value"), pl.col("ref_key").alias("key")))
         _copy(Party._meta.db_table, pl.DataFrame([parties, people.alias("person_id")]))
-        parties = parties.to_list()
+
+    if new.height >= KEYS_DROPPED_FROM:
+        with_keys_to(OutsidePerson._meta.db_table,
+                     [Identifier._meta.db_table, Party._meta.db_table], load)
+    else:
+        load()
+    return parties
+
+
+def _create_people(new: pl.DataFrame, actor) -> pl.DataFrame:
+    """Create an outside person, their identifier and their party for each new reference;
+    returns ident, party_id."""
+    if new.is_empty():
+        return pl.DataFrame(schema={"ident": pl.Int64, "party_id": pl.Int64})
+    actor_id = actor.pk if actor is not None else None
+    new = new.with_columns(pl.col("name").str.slice(0, 300), pl.col("ref").str.slice(0, 300))
+    if connection.vendor == "postgresql":
+        parties = _copy_people(new, actor_id).to_list()
     else:
         created = OutsidePerson.objects.bulk_create(
             [OutsidePerson(name=n, kind=PersonKind.UNKNOWN, created_by_id=actor_id,
@@ -135,8 +168,7 @@ def _create_people(new: pl.DataFrame, actor) -> pl.DataFrame:
             batch_size=2000)
         parties = [p.pk for p in Party.objects.bulk_create(
             [Party(person_id=p) for p in people], batch_size=2000)]
-    return new.select("ref_kind", "ref_key").with_columns(
-        pl.Series("party_id", parties, pl.Int64))
+    return new.select("ident").with_columns(pl.Series("party_id", parties, pl.Int64))
 
 
 def _known_identifiers() -> pl.DataFrame:
@@ -163,21 +195,37 @@ def _prisoner_parties(prisoner_ids: list[int]) -> pl.DataFrame:
                         orient="row")
 
 
-def _parties(valid: pl.DataFrame, actor) -> pl.DataFrame:
-    """ref_kind, ref_key → party_id for every party of the valid rows, creating what is
-    missing: prisoners' parties, and outside people with their identifier and party."""
-    sides = [valid.select(pl.col(f"{s}_kind").alias("ref_kind"), pl.col(f"{s}_key")
-                          .alias("ref_key"), pl.col(f"{s}_prisoner").alias("prisoner_id"),
-                          pl.col(f"{s}_ref").alias("ref"), pl.col(f"{s}_name").alias("name"))
-             for s in ("from", "to")]
-    used = pl.concat(sides)
-    prisoners = used.filter(pl.col("ref_kind") == PRISONER)["prisoner_id"].unique().to_list()
-    by_prisoner = _prisoner_parties(prisoners).join(
-        used.filter(pl.col("ref_kind") == PRISONER).select("ref_kind", "ref_key", "prisoner_id")
-        .unique(), on="prisoner_id").select("ref_kind", "ref_key", "party_id")
-    outside = (used.filter(pl.col("ref_kind") != PRISONER)
-               .sort(pl.col("name").is_null(), maintain_order=True)
-               .unique(subset=["ref_kind", "ref_key"], keep="first", maintain_order=True))
+def _first_names(valid: pl.DataFrame) -> pl.DataFrame:
+    """ident → the first name the rows give it (the first parties' column read before the
+    second's)."""
+    found = []
+    for side in ("from", "to"):
+        rows = valid.select(pl.col(f"{side}_ident").alias("ident"),
+                            pl.col(f"{side}_name").is_not_null().alias("named")).with_row_index()
+        first = (rows.filter(pl.col("named") & pl.col("ident").is_not_null())
+                 .group_by("ident").agg(pl.col("index").min()))
+        found.append(first.select("ident", valid[f"{side}_name"].gather(first["index"])
+                                  .alias("name")))
+    return pl.concat(found).unique(subset="ident", keep="first", maintain_order=True)
+
+
+def _parties(valid: pl.DataFrame, refs: pl.DataFrame, actor) -> pl.DataFrame:
+    """ident → party_id for every party of the valid rows, creating what is missing:
+    prisoners' parties, and outside people with their identifier and party (their name the
+    first the file gives, else the reference; the reference stored is the first spelling in
+    alphabetical order)."""
+    used = np.zeros(int(refs["ident"].max() or 0) + 1, dtype=bool)
+    for side in ("from", "to"):
+        used[valid[f"{side}_ident"].drop_nulls().to_numpy()] = True
+    named = refs.drop_nulls("ident")
+    people = (named.filter(pl.Series(used[named["ident"].to_numpy()]))
+              .group_by("ident").agg(pl.col("ref").min(), pl.col("ref_kind").first(),
+                                     pl.col("ref_key").first(), pl.col("prisoner_id").first()))
+    prisoners = people.filter(pl.col("ref_kind") == PRISONER)
+    by_prisoner = prisoners.join(_prisoner_parties(prisoners["prisoner_id"].to_list()),
+                                 on="prisoner_id").select("ident", "party_id")
+    outside = people.filter(pl.col("ref_kind") != PRISONER).join(
+        _first_names(valid), on="ident", how="left")
     known = outside.join(_known_identifiers(), on=["ref_kind", "ref_key"], how="left")
     unpartied = known.filter(pl.col("person_id").is_not_null() & pl.col("party_id").is_null())
     if not unpartied.is_empty():
@@ -186,10 +234,14 @@ def _parties(valid: pl.DataFrame, actor) -> pl.DataFrame:
         known = outside.join(_known_identifiers(), on=["ref_kind", "ref_key"], how="left")
     new = known.filter(pl.col("person_id").is_null()).with_columns(
         pl.col("name").fill_null(pl.col("ref")))
-    created = _create_people(new, actor)
     return pl.concat([by_prisoner,
-                      known.filter(pl.col("person_id").is_not_null())
-                      .select("ref_kind", "ref_key", "party_id"),
-                      created])
+                      known.filter(pl.col("person_id").is_not_null()).select("ident", "party_id"),
+                      _create_people(new, actor)])
 
 
+def party_ids(parties: pl.DataFrame, idents: pl.Series) -> pl.Series:
+    """The party of each ident of a column (from `_parties`), by position, not by a join."""
+    size = int(max(parties["ident"].max() or 0, idents.max() or 0)) + 1
+    table = np.zeros(size, dtype=np.int64)
+    table[parties["ident"].to_numpy()] = parties["party_id"].to_numpy()
+    return pl.Series(table[idents.to_numpy()])
