@@ -213,8 +213,7 @@ def _text(frame: pl.DataFrame, mapping: Mapping, name: str) -> pl.Expr:
         return pl.lit(None, pl.String)
     if frame.schema[column].is_temporal():
         return pl.col(column)
-    value = pl.col(column).str.strip_chars()
-    return pl.when(value != "").then(value)
+    return pl.col(column).str.strip_chars().replace("", None)  # blank is missing
 
 
 def _times(raw: pl.Series, mapping: Mapping) -> pl.Series:
@@ -246,8 +245,7 @@ def _facts(frame: pl.DataFrame, mapping: Mapping, first_row: int) -> pl.DataFram
     if mapping.kind:
         kind_raw = pl.lit(mapping.kind)
     else:
-        kind_raw = pl.col(mapping.kind_column).str.strip_chars()
-        kind_raw = pl.when(kind_raw != "").then(kind_raw)
+        kind_raw = pl.col(mapping.kind_column).str.strip_chars().replace("", None)
     columns = {name: _text(frame, mapping, name) for name in FIELDS}
     amount = columns["amount"]
     if mapping.decimal_comma:
