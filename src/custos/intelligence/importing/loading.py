@@ -193,9 +193,9 @@ _STAGED_LAYOUT = [("kind", "text"), ("occurred_us", "int8"), ("from_party_id", "
                   ("facility_id", "int8"), ("monitored", "bool"), ("fingerprint", "int8")]
 
 
-def _reserve_event_ids(cursor, table: str, count: int) -> int:
-    """The first of `count` consecutive ids taken from the table's sequence at once (the
-    table is locked against other writers, so nobody takes one meanwhile)."""
+def reserve_block(cursor, table: str, count: int) -> int:
+    """The first of `count` consecutive ids taken from the table's sequence at once. The
+    caller has locked the table against other writers, so nobody takes one meanwhile."""
     cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
     sequence = cursor.fetchone()[0]
     cursor.execute("SELECT nextval(%s)", [sequence])
@@ -209,7 +209,7 @@ def _load_into_empty_table(cursor, table: str, events: pl.DataFrame, batch: Impo
     copied straight into the table in PostgreSQL's binary format, with ids given in the
     file's order, and no staging table and no anti-join; the primary key is built after."""
     _vouch_for_keys(cursor, events)
-    first = _reserve_event_ids(cursor, table, events.height)
+    first = reserve_block(cursor, table, events.height)
     rows = events.with_columns(
         pl.int_range(first, first + events.height, dtype=pl.Int64).alias("id"),
         pl.lit(batch.pk, pl.Int64).alias("batch_id"),

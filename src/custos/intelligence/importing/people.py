@@ -21,7 +21,7 @@ from ..models import (
     PersonKind,
 )
 from . import pgcopy
-from .loading import _CHUNK, _hash64, with_keys_to
+from .loading import _CHUNK, _hash64, reserve_block, with_keys_to
 from .reading import MAX_REF, PRISONER
 
 KEYS_DROPPED_FROM = 50_000  # new people in one file
@@ -122,11 +122,23 @@ def _copy(table: str, frame: pl.DataFrame) -> None:
 
 def _copy_people(new: pl.DataFrame, actor_id: int | None) -> pl.Series:
     """The people, identifiers and parties of `new` with COPY (PostgreSQL); their party ids.
-    Many at once (KEYS_DROPPED_FROM) go in with the keys to the people dropped and checked
-    again after (`with_keys_to`)."""
+    Many at once (KEYS_DROPPED_FROM) take their ids in one block, the tables locked against
+    other writers, and go in with the keys to the people dropped and checked again after
+    (`with_keys_to`)."""
     now = timezone.now().isoformat()
-    people = _reserve_ids(OutsidePerson._meta.db_table, new.height)
-    parties = _reserve_ids(Party._meta.db_table, new.height)
+    bulk = new.height >= KEYS_DROPPED_FROM
+    if bulk:  # the tables are then closed to other writers anyway (see with_keys_to)
+        ids = []
+        with connection.cursor() as cursor:
+            for table in (OutsidePerson._meta.db_table, Party._meta.db_table):
+                cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+                first = reserve_block(cursor, table, new.height)
+                ids.append(pl.int_range(first, first + new.height, dtype=pl.Int64,
+                                        eager=True).alias("id"))
+        people, parties = ids
+    else:
+        people = _reserve_ids(OutsidePerson._meta.db_table, new.height)
+        parties = _reserve_ids(Party._meta.db_table, new.height)
 
     def load():
         _copy(OutsidePerson._meta.db_table, new.select(
@@ -140,7 +152,7 @@ def _copy_people(new: pl.DataFrame, actor_id: int | None) -> pl.Series:
             pl.col("ref").alias("value"), pl.col("ref_key").alias("key")))
         _copy(Party._meta.db_table, pl.DataFrame([parties, people.alias("person_id")]))
 
-    if new.height >= KEYS_DROPPED_FROM:
+    if bulk:
         with_keys_to(OutsidePerson._meta.db_table,
                      [Identifier._meta.db_table, Party._meta.db_table], load)
     else:
