@@ -37,6 +37,7 @@ from custos.housing.problem import (
     unit_refusal,
 )
 from custos.housing.solver import solve
+from custos.housing.unit_bound import unit_lagrangian_bound
 
 
 class Mip:
@@ -295,3 +296,43 @@ def test_stay_or_move_bound_on_a_hand_made_case():
                     current_cell=12, current_unit=1)
     problem = Problem([Facility(1, "F1")], units, cells, [*prisoners, both], [])
     assert stay_or_move_bound(problem) <= reference_optimum(problem)
+
+
+@pytest.mark.parametrize("seed", range(1, 201))
+def test_unit_lagrangian_bound_never_exceeds_the_exact_optimum(seed):
+    problem = tiny_problem(seed)
+    optimum = reference_optimum(problem)
+    if optimum is not None:
+        assert 0 <= unit_lagrangian_bound(problem, 0.05) <= optimum
+
+
+def test_unit_lagrangian_bound_counts_the_exposure_movers_cannot_escape():
+    """One unit, two cells, each with an influencer and a vulnerable man: the optimum swaps
+    two of them (20) and still pays the unit's exposure (4 × 3 × 4 = 48). Who stays in his
+    cell sees only the swap (20); the units' bound sees the unit's exposure (48)."""
+    units = [Unit(1, "U1", 1, "general", "medium")]
+    cells = [Cell(11, "A", 1, 2), Cell(12, "B", 1, 2)]
+    prisoners = [
+        Prisoner(1, "P1", "M", False, "convicted", influence=4, current_cell=11, current_unit=1),
+        Prisoner(2, "P2", "M", False, "convicted", vulnerability=3, current_cell=11,
+                 current_unit=1),
+        Prisoner(3, "P3", "M", False, "convicted", influence=4, current_cell=12, current_unit=1),
+        Prisoner(4, "P4", "M", False, "convicted", vulnerability=3, current_cell=12,
+                 current_unit=1)]
+    problem = Problem([Facility(1, "F1")], units, cells, prisoners, [])
+    assert reference_optimum(problem) == 68
+    assert stay_or_move_bound(problem) == 20
+    assert unit_lagrangian_bound(problem, 0.5) == 48
+
+
+def test_solver_reports_the_better_of_the_bounds_on_a_staged_plan(monkeypatch):
+    import custos.housing.solver as solver_module
+    from tests.housing.instances import lawful_facility
+
+    problem = lawful_facility(200, 60, 20, seed=3)
+    monkeypatch.setattr(solver_module, "WHOLE_MODEL_LIMIT", 0)
+    outcome = solve(problem, time_limit=6)
+    assert outcome.method.startswith("staged")
+    assert breaches(problem, outcome.placement) == []
+    assert max(stay_or_move_bound(problem), 1) <= outcome.lower_bound \
+        <= outcome.metrics["objective"]
