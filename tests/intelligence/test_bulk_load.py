@@ -108,3 +108,18 @@ def test_events_referring_to_a_missing_party_are_refused_before_anything_is_load
 
     with connection.cursor() as cursor, pytest.raises(IntegrityError, match="intelligence_party"):
         loading._vouch_for_keys(cursor, events)
+
+
+def test_a_large_file_is_checked_against_the_rows_held_even_when_statistics_say_none(
+        prisoners, monkeypatch):
+    table = CommunicationEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")  # the table empty: its statistics say no rows
+    communications_import(acting_user=None, path=DATA / "canonical.csv")  # a small file
+    assert fetch("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table]) == [(0,)]
+    monkeypatch.setattr(loading, "BULK_MIN_ROWS", 1)
+
+    again = communications_import(acting_user=None, path=DATA / "canonical.csv")
+
+    assert (again.added, again.duplicates) == (0, 6)
+    assert CommunicationEvent.objects.count() == 6

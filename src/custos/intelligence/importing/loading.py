@@ -248,9 +248,11 @@ def _insert_postgres(events: pl.DataFrame, batch: ImportBatch) -> int:
         held = 0
         if large:
             cursor.execute(f"LOCK TABLE {q(table)} IN SHARE ROW EXCLUSIVE MODE")
-            held = _rows_held(cursor, table)
-            if not held:
+            # empty, asked exactly (the statistics may lag behind rows added since)
+            cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {q(table)})")  # noqa: S608
+            if cursor.fetchone()[0]:
                 return _load_into_empty_table(cursor, table, events, batch)
+            held = max(1, _rows_held(cursor, table))
         cursor.execute(
             "CREATE TEMP TABLE custos_import_events (kind varchar(15), occurred_us bigint, "
             "from_party_id bigint, to_party_id bigint, duration_seconds integer, "
