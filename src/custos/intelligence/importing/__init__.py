@@ -102,7 +102,7 @@ def communications_import(*, acting_user, path: Path | str, mapping: str | None 
     path = Path(path)
     if acting_user is not None:
         policy.require(acting_user, "intelligence.analyse")
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         sha = pool.submit(_sha256, path)
         frame, chosen, first_row, delimiter = read(path, mapping)
         facts = _facts(frame, chosen, first_row)
@@ -125,13 +125,14 @@ def communications_import(*, acting_user, path: Path | str, mapping: str | None 
                 separator="; ", ignore_nulls=True).alias("reason"))
             valid = facts.filter(~bad).select(_KEPT)
             del facts
-            valid = valid.with_columns(pl.Series("fingerprint", fingerprints(valid)))
-            first = valid["fingerprint"].is_first_distinct()
-            distinct = valid if first.all() else valid.filter(first)
+            # the rows' fingerprints are worked out while the database creates the parties
+            # (a duplicate row has the parties of the row it repeats)
+            kept = pool.submit(_distinct, valid)
             batch = ImportBatch.objects.create(file_name=path.name[:300],
                                                file_sha256=sha.result(), mapping=chosen.name,
                                                imported_by=acting_user)
-            parties = _parties(distinct, refs, acting_user)
+            parties = _parties(valid, refs, acting_user)
+            distinct = kept.result()
             events = distinct.select(
                 "kind", "occurred_us",
                 *(party_ids(parties, distinct[f"{side}_ident"]).alias(f"{side}_party_id")
@@ -152,6 +153,13 @@ def communications_import(*, acting_user, path: Path | str, mapping: str | None 
                 "added": added, "duplicates": batch.duplicates, "rejected": rejected.height})
     return ImportResult(batch=batch, rows=batch.rows, added=added, duplicates=batch.duplicates,
                         rejected=rejected)
+
+
+def _distinct(valid: pl.DataFrame) -> pl.DataFrame:
+    """The first row of each fingerprint, with its fingerprint."""
+    valid = valid.with_columns(pl.Series("fingerprint", fingerprints(valid)))
+    first = valid["fingerprint"].is_first_distinct()
+    return valid if first.all() else valid.filter(first)
 
 
 def _rejected_rows(frame: pl.DataFrame, bad: pl.DataFrame, delimiter: str,

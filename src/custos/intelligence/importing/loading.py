@@ -132,7 +132,7 @@ def _without_secondary_structures(cursor, table: str, load, *, primary_key: bool
     for drop, _create in rebuild:
         cursor.execute(drop)
     load()
-    cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
     for _drop, create in sorted(rebuild, key=lambda pair: "PRIMARY KEY" not in pair[1]):
         cursor.execute(create)
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
