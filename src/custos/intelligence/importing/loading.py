@@ -14,7 +14,6 @@ from custos.custody.models import Facility
 from ..models import CommunicationEvent, ImportBatch, Party
 from . import pgcopy
 
-_CHUNK = 1_000_000
 BULK_MIN_ROWS = 500_000  # from here a file locks the events table against other writers
 _SEED = np.uint64(0x9E3779B97F4A7C15)
 

@@ -21,10 +21,11 @@ from ..models import (
     PersonKind,
 )
 from . import pgcopy
-from .loading import _CHUNK, _hash64, reserve_block, with_keys_to
+from .loading import _hash64, reserve_block, with_keys_to
 from .reading import MAX_REF, PRISONER
 
 KEYS_DROPPED_FROM = 50_000  # new people in one file
+_CHUNK = 1_000_000  # rows per piece of COPY
 
 # Parties ----------------------------------------------------------------------------------
 
