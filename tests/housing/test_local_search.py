@@ -61,3 +61,31 @@ def test_search_opens_a_unit_to_another_kind():
     found = local_search.improve(problem, start, 1.0)
     assert breaches(problem, found) == []
     assert metrics(problem, found)["objective"] == 20
+
+
+def test_the_search_keeps_its_running_total_exactly(monkeypatch):
+    """After every step the search takes, take-overs included (made frequent here), the
+    changes it has counted add up to the objective counted afresh; the plan it returns is
+    the best of those totals."""
+    problem = lawful_facility(300, 90, 40, seed=1)
+    monkeypatch.setattr(local_search, "TAKE_OVER_EVERY", 16)
+    start = current_placement(problem)
+    totals = [metrics(problem, start)["objective"]]
+    checked = []
+
+    def counted(step):
+        def wrapper(plan, *args, **kwargs):
+            delta = step(plan, *args, **kwargs)
+            totals.append(totals[-1] + (delta or 0))
+            assert plan.objective() == totals[-1]
+            checked.append(step.__name__)
+            return delta
+        return wrapper
+
+    for owner, name in [(local_search._Plan, "relocate"), (local_search._Plan, "swap"),
+                        (local_search, "_take_over")]:
+        monkeypatch.setattr(owner, name, counted(getattr(owner, name)))
+    found = local_search.improve(problem, start, 2.0, seed=2)
+    assert breaches(problem, found) == []
+    assert {"relocate", "swap", "_take_over"} <= set(checked)
+    assert metrics(problem, found)["objective"] == min(totals)
