@@ -3,10 +3,19 @@
 import pytest
 from django.conf import settings
 from django.utils import translation
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from custos.access.roles import Role
 
 from .factories import CellFactory, FacilityFactory, UnitFactory, user_with_role
+
+# Property tests assert behaviour, never speed: no deadline per example and no complaint that
+# examples come slowly, which on a loaded machine made correct code fail (speed is measured in
+# benchmarks/).
+hypothesis_settings.register_profile(
+    "custos", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("custos")
 
 
 @pytest.fixture(autouse=True)
