@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custos.access.policy import AccessDenied
@@ -393,7 +393,7 @@ def valid_instruments(draw):
                         "judgement": {"scale": "s0", "prompt": {"en": draw(words)}}}}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60)
 @given(valid_instruments())
 def test_valid_instruments_round_trip(data):
     definition = instruments.parse(yaml.safe_dump(data, allow_unicode=True)).definition
@@ -403,7 +403,7 @@ def test_valid_instruments_round_trip(data):
     assert again == definition
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60)
 @given(valid_instruments(), st.data())
 def test_a_band_moved_off_its_neighbour_is_always_refused(data, draw):
     bands = data["summary"]["score"]["bands"]

@@ -114,7 +114,7 @@ pair_lists = st.lists(st.tuples(ratings, ratings), min_size=2, max_size=60)
 weight_options = st.sampled_from([None, "linear", "quadratic"])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(pair_lists, weight_options)
 def test_kappa_properties(pairs, weights):
     a = [x for x, _ in pairs]
@@ -133,7 +133,7 @@ def test_kappa_properties(pairs, weights):
         cohen_kappa_score(a, b, labels=[0, 1, 2, 3], weights=weights), abs=1e-9)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(st.lists(ratings, min_size=2, max_size=60), weight_options)
 def test_kappa_of_identical_ratings_is_one_when_defined(a, weights):
     estimate = rel.weighted_kappa(a, a, categories=range(4), weights=weights)
@@ -212,7 +212,7 @@ def test_fleiss_degenerate_and_bad_input():
         rel.fleiss_kappa(ratings=[["low", "odd"], ["low", "high"]], categories=SCALE)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(st.lists(st.lists(ratings, min_size=3, max_size=3), min_size=2, max_size=30))
 def test_fleiss_properties(rows):
     estimate = rel.fleiss_kappa(ratings=rows, categories=range(4))

@@ -172,7 +172,7 @@ def test_communities_are_numbered_by_size_and_repeat_with_the_seed():
     assert first.modularity >= reference - 1e-9
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.lists(st.tuples(st.integers(0, 14), st.integers(0, 14)), min_size=1, max_size=45))
 def test_betweenness_equals_networkx_on_any_small_graph(pairs):
     t = network.Ties.from_pairs(*zip(*pairs, strict=True))
@@ -367,7 +367,7 @@ def test_the_timeline_is_newest_first_and_paginated(facility):
     assert len(between["events"]) == 5 and {e["other"] for e in between["events"]} == {mother.pk}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.lists(st.tuples(st.integers(1, 12), st.integers(1, 12), st.integers(1, 9)),
                 max_size=40),
        st.sets(st.integers(1, 12), min_size=1, max_size=4),
