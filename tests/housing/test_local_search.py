@@ -89,3 +89,32 @@ def test_the_search_keeps_its_running_total_exactly(monkeypatch):
     assert breaches(problem, found) == []
     assert {"relocate", "swap", "_take_over"} <= set(checked)
     assert metrics(problem, found)["objective"] == min(totals)
+
+
+def test_with_time_enough_short_runs_race_and_the_best_goes_on(monkeypatch):
+    """Each short run starts from the plan given; the run that goes on starts from the best
+    of them, at the lower temperature; what is returned is no worse than any of them."""
+    problem = lawful_facility(300, 90, 40, seed=1)
+    monkeypatch.setattr(local_search, "RACE_FROM_S", 1.0)
+    start = current_placement(problem)
+    runs = []
+    anneal = local_search._anneal
+
+    def recorded(plan, seconds, seed, hot, stop, report):
+        began = plan.objective()
+        objective, where = anneal(plan, seconds, seed, hot, stop, report)
+        runs.append((began, hot, seed, objective))
+        return objective, where
+
+    monkeypatch.setattr(local_search, "_anneal", recorded)
+    heard = []
+    found = local_search.improve(problem, start, 2.0, seed=1, report=heard.append)
+    assert breaches(problem, found) == []
+    race, last = runs[:-1], runs[-1]
+    assert len(race) == local_search.RACE_RUNS
+    assert {r[0] for r in race} == {metrics(problem, start)["objective"]}
+    assert len({r[2] for r in race}) == len(race)  # each with a seed of its own
+    assert last[0] == min(r[3] for r in race)
+    assert last[1] == local_search.HOT_AFTER_RACE < local_search.HOT
+    assert metrics(problem, found)["objective"] == last[3] <= min(r[3] for r in race)
+    assert heard == sorted(heard, reverse=True) and heard[-1] == last[3]
