@@ -13,7 +13,9 @@ breaches), beside first fit and the current placements; and a growth table from 
 2,000 prisoners (prisoners:cells 10:3), each with the same time limit; and national plans
 (custos.housing.synthetic.national_problem: facilities spread over a country, families near
 their prisoner's facility for most) from 12,500 to 50,000 prisoners in 10 to 40 facilities,
-target under 120 s for 50,000. Writes JSON to benchmarks/results/housing.json and prints a
+target under 120 s for 50,000. The search's plans vary with the solver's seed: with
+`--solver-seeds N` the long solve is repeated with seeds 0 to N-1, and the gap target is
+judged on their mean gap. Writes JSON to benchmarks/results/housing.json and prints a
 table. Pure: needs no database.
 """
 
@@ -43,11 +45,11 @@ def gap(objective: int | None, bound: int | None) -> float | None:
     return round((objective - bound) / objective, 4) if objective else 0.0
 
 
-def run(problem, time_limit: float, workers: int) -> dict:
+def run(problem, time_limit: float, workers: int, seed: int = 0) -> dict:
     """One solve, with the time of the first objective the progress callback reports."""
     started = time.monotonic()
     reports: list[tuple[float, str, float, int | None, int | None]] = []
-    outcome = solve(problem, time_limit=time_limit, workers=workers,
+    outcome = solve(problem, time_limit=time_limit, workers=workers, seed=seed,
                     progress=lambda stage, done, obj, bound: reports.append(
                         (time.monotonic() - started, stage, done, obj, bound)))
     wall = time.monotonic() - started
@@ -56,6 +58,7 @@ def run(problem, time_limit: float, workers: int) -> dict:
     found = outcome.metrics
     return {
         "time_limit_s": time_limit,
+        "solver_seed": seed,
         "seconds": round(wall, 2),
         "status": outcome.status,
         "method": outcome.method,
@@ -105,7 +108,10 @@ def main() -> int:
     parser.add_argument("--growth-limit", type=float, default=None,
                         help="each growth solve's limit (default 20 s; 5 s with --quick)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="the generated problems' seed")
+    parser.add_argument("--solver-seeds", type=int, default=1,
+                        help="repeat the long solve with the solver's seeds 0 to N-1 and "
+                             "report the mean gap (the search's plans vary with the seed)")
     parser.add_argument("--national-limit", type=float, default=None,
                         help="each national solve's limit (default 120 s; 20 s with --quick)")
     args = parser.parse_args()
@@ -131,6 +137,12 @@ def main() -> int:
     print(f"  {short:g} s solve done ({at_short['status']}, {at_short['method']})", flush=True)
     at_long = run(problem, long_limit, args.workers)
     print(f"  {long_limit:g} s solve done ({at_long['status']}, {at_long['method']})", flush=True)
+    repeats = [at_long]
+    for solver_seed in range(1, args.solver_seeds):
+        repeats.append(run(problem, long_limit, args.workers, seed=solver_seed))
+        print(f"  {long_limit:g} s solve, solver seed {solver_seed}, done", flush=True)
+    gaps = [r["gap"] for r in repeats if r["gap"] is not None]
+    mean_gap = round(sum(gaps) / len(gaps), 4) if len(gaps) == len(repeats) else None
 
     rows = []
     for people, room in growth:
@@ -158,10 +170,11 @@ def main() -> int:
                      "keep_aparts": len(problem.keep_aparts), "units": len(problem.units),
                      "counted_conflicts": counted},
         "targets": {"first_plan_s": FIRST_PLAN_TARGET_S, "gap": GAP_TARGET},
-        "short": at_short, "long": at_long, "growth": rows, "national": national,
+        "short": at_short, "long": at_long, "long_by_solver_seed": repeats,
+        "long_mean_gap": mean_gap, "growth": rows, "national": national,
         "met": {"lawful_plan_within_short": at_short["lawful"]
                 and at_short["seconds"] <= FIRST_PLAN_TARGET_S + 1,
-                "gap_within_long": at_long["gap"] is not None and at_long["gap"] <= GAP_TARGET},
+                "gap_within_long": mean_gap is not None and mean_gap <= GAP_TARGET},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / ("housing-quick.json" if args.quick else "housing.json")
@@ -177,6 +190,14 @@ def main() -> int:
         print(f"{name:<14}{'':>7}{'':>11}{'':>8}{fmt(r['objective']):>11}"
               f"{fmt(r['exposure']):>10}{fmt(r['moves']):>7}"
               f"   (unplaced {r['unplaced']})")
+    for r in repeats[1:]:
+        print(f"{'  seed ' + str(r['solver_seed']):<14}{r['seconds']:>7}{r['status']:>11}"
+              f"{'yes' if r['lawful'] else 'NO':>8}{fmt(r['objective']):>11}"
+              f"{fmt(r['exposure']):>10}{fmt(r['moves']):>7}"
+              f"{fmt(r['lower_bound']):>9}{pct(r['gap']):>8}")
+    if len(repeats) > 1:
+        print(f"mean gap of the {long_limit:g} s solves over {len(repeats)} solver seeds: "
+              f"{pct(mean_gap)}")
     print(f"first objective reported after {fmt(at_long['first_report_s'])} s "
           f"({at_long['first_report_stage']} stage)")
 
