@@ -182,7 +182,8 @@ def main() -> int:
 
     print(f"\n{'plan':<14}{'secs':>7}{'status':>11}{'lawful':>8}{'objective':>11}"
           f"{'exposure':>10}{'moves':>7}{'bound':>9}{'gap':>8}")
-    for name, r in ((f"solver {short:g} s", at_short), (f"solver {long_limit:g} s", at_long)):
+    for name, r in ((f"solver {short:g} s", at_short), (f"solver {long_limit:g} s", at_long),
+                    *((f"  seed {r['solver_seed']}", r) for r in repeats[1:])):
         print(f"{name:<14}{r['seconds']:>7}{r['status']:>11}{'yes' if r['lawful'] else 'NO':>8}"
               f"{fmt(r['objective']):>11}{fmt(r['exposure']):>10}{fmt(r['moves']):>7}"
               f"{fmt(r['lower_bound']):>9}{pct(r['gap']):>8}")
@@ -190,11 +191,6 @@ def main() -> int:
         print(f"{name:<14}{'':>7}{'':>11}{'':>8}{fmt(r['objective']):>11}"
               f"{fmt(r['exposure']):>10}{fmt(r['moves']):>7}"
               f"   (unplaced {r['unplaced']})")
-    for r in repeats[1:]:
-        print(f"{'  seed ' + str(r['solver_seed']):<14}{r['seconds']:>7}{r['status']:>11}"
-              f"{'yes' if r['lawful'] else 'NO':>8}{fmt(r['objective']):>11}"
-              f"{fmt(r['exposure']):>10}{fmt(r['moves']):>7}"
-              f"{fmt(r['lower_bound']):>9}{pct(r['gap']):>8}")
     if len(repeats) > 1:
         print(f"mean gap of the {long_limit:g} s solves over {len(repeats)} solver seeds: "
               f"{pct(mean_gap)}")
