@@ -20,6 +20,7 @@ from .problem import Cell, Facility, KeepApart, Options, Prisoner, Problem, Unit
 UNIT_TYPES = {"women": "medium", "juveniles": "medium", "separation": "maximum",
               "high_security": "high", "remand": "medium", "general": "medium"}
 BEDS = (1, 2, 4, 4, 6, 6, 6)
+ROUNDS = 20  # draws of a facility at most, each with cells more where someone was left out
 
 
 def _unit_type(sex: str, juvenile: bool, legal: str, regime: str) -> str:
@@ -36,6 +37,29 @@ def facility_problem(*, prisoners: int = 2000, cells: int = 600, keep_aparts: in
                      seed: int = 0, facility_id: int = 1, first_ids: int = 1,
                      options: Options | None = None, placed: bool = True,
                      cells_per_unit: int = 30) -> Problem:
+    """The facility, with its people's current placements unless `placed` is false.
+
+    Beds are counted per kind of unit, but a cell holds one Rule 11 kind and some people need
+    a cell to themselves: when first fit leaves someone out of the current placements (a
+    small facility's few juvenile cells, say), the kind of unit he needs gets a cell more
+    and the facility is drawn again from the same seed (`ROUNDS` times at most), so that a
+    lawful plan exists.
+    """
+    spare: Counter = Counter()
+    for _round in range(ROUNDS):
+        problem = _facility(prisoners, cells, keep_aparts, seed, facility_id, first_ids,
+                            options, placed, cells_per_unit, spare)
+        left_out = [p for p in problem.prisoners if placed and p.current_cell is None]
+        if not left_out:
+            break
+        for prisoner in left_out:
+            spare[_unit_type(*prisoner.kind, prisoner.regime)] += 1
+    return problem
+
+
+def _facility(prisoners: int, cells: int, keep_aparts: int, seed: int, facility_id: int,
+              first_ids: int, options: Options | None, placed: bool, cells_per_unit: int,
+              spare: Counter) -> Problem:
     rng = random.Random(seed)
     facility = Facility(facility_id, f"F{facility_id}", rng.uniform(-5, 15), rng.uniform(-5, 35))
     drawn = []
@@ -63,7 +87,7 @@ def facility_problem(*, prisoners: int = 2000, cells: int = 600, keep_aparts: in
     units, all_cells = [], []
     next_id = first_ids
     for regime, level in UNIT_TYPES.items():
-        wanted = max(2, round(need[regime] * scale))
+        wanted = max(2, round(need[regime] * scale)) + spare[regime]
         enough = demand[regime] * 1.15 + 2
         count = max(1, round(wanted / cells_per_unit))
         made, beds_made = 0, 0
