@@ -34,34 +34,89 @@ RACE_SHARE = 1 / 3  # of the time, for the race
 HOT_AFTER_RACE = 0.3  # the first temperature of the run that goes on from the race's best
 
 
-class _Plan:
+class Steps:
+    """The two steps of a search, for a state that can `_add` and `_remove` a prisoner at a
+    place (a cell here, a unit in `unit_search.py`), say whether he `fits` one, and what his
+    `joining` it adds to the objective and his `leaving` his own takes off; and the unit
+    rules both keep, from counts per unit."""
+
+    def _read_people(self, problem: Problem) -> list[str]:
+        """The facts about each prisoner that the steps look up; their regime groups."""
+        self.people = list(problem.prisoners)
+        self.influence = [p.influence for p in self.people]
+        self.vulnerability = [p.vulnerability for p in self.people]
+        self.kind = [p.kind for p in self.people]
+        groups = [regime_group(problem, p) for p in self.people]
+        self.dispersed = [g == "dispersed" for g in groups]
+        self.apart = [g == "apart" for g in groups]
+        self.limit = problem.options.dispersal_limit
+        self.units = list(problem.units)
+        self.mixes = {(u, a, b): mixes(unit, a, b) for u, unit in enumerate(self.units)
+                      for a in set(self.kind) for b in set(self.kind)}
+        return groups
+
+    def unit_allows(self, i: int, u: int) -> bool:
+        """Whether unit u's people, as they are now, allow prisoner i among them: Rule 11's
+        kinds, the dispersal limit, and separation (all or none of a unit)."""
+        kind = self.kind[i]
+        for other in self.unit_kinds[u]:
+            if other != kind and not self.mixes[u, kind, other]:
+                return False
+        if self.dispersed[i] and self.unit_dispersed[u] >= self.limit:
+            return False
+        return not (self.unit_people[u]
+                    and self.apart[i] != (self.unit_apart[u] == self.unit_people[u]))
+
+    def relocate(self, i: int, c: int, accept: Callable[[int], bool]) -> int | None:
+        """Move i to place c if lawful and accepted; the change of objective, or None."""
+        before = self.leaving(i)
+        old = self._remove(i)
+        if self.fits(i, c):
+            delta = self.joining(i, c) - before
+            if accept(delta):
+                self._add(i, c)
+                return delta
+        self._add(i, old)
+        return None
+
+    def swap(self, i: int, j: int, accept: Callable[[int], bool]) -> int | None:
+        """Exchange the places of i and j if lawful and accepted; the change, or None."""
+        delta = -self.leaving(i)
+        ci = self._remove(i)
+        delta -= self.leaving(j)
+        cj = self._remove(j)
+        if self.fits(i, cj):
+            delta += self.joining(i, cj)
+            self._add(i, cj)
+            if self.fits(j, ci):
+                delta += self.joining(j, ci)
+                if accept(delta):
+                    self._add(j, ci)
+                    return delta
+            self._remove(i)
+        self._add(j, cj)
+        self._add(i, ci)
+        return None
+
+
+class _Plan(Steps):
     """A placement with the counts that make every rule and every cost a look-up."""
 
     def __init__(self, problem: Problem, placement: Placement):
         self.problem = problem
         weights = problem.options.weights
         self.wc, self.wu, self.wm = weights.cell_exposure, weights.unit_exposure, weights.move
-        self.people = list(problem.prisoners)
+        groups = self._read_people(problem)
         self.cells = list(problem.cells)
         cell_index = {c.id: k for k, c in enumerate(self.cells)}
         unit_index = {u.id: k for k, u in enumerate(problem.units)}
         self.unit_of_cell = [unit_index[c.unit_id] for c in self.cells]
         self.landing = [(unit_index[c.unit_id], c.landing) for c in self.cells]
         self.capacity = [problem.capacity[c.id] for c in self.cells]
-        self.units = list(problem.units)
         n, k = len(self.people), len(self.units)
         index = {p.id: i for i, p in enumerate(self.people)}
-        self.influence = [p.influence for p in self.people]
-        self.vulnerability = [p.vulnerability for p in self.people]
-        self.kind = [p.kind for p in self.people]
         self.single = [p.needs_single_cell for p in self.people]
-        groups = [regime_group(problem, p) for p in self.people]
-        self.dispersed = [g == "dispersed" for g in groups]
-        self.apart = [g == "apart" for g in groups]
         self.home = [cell_index.get(p.current_cell, -1) for p in self.people]
-        self.limit = problem.options.dispersal_limit
-        self.mixes = {(u, a, b): mixes(self.units[u], a, b) for u in range(k)
-                      for a in set(self.kind) for b in set(self.kind)}
         self.orders: list[list[tuple[int, str]]] = [[] for _ in range(n)]
         for order in problem.keep_aparts:
             if order.a in index and order.b in index:
@@ -149,13 +204,7 @@ class _Plan:
         if here and (self.single[i] or self.singles[c] or self.kind[here[0]] != self.kind[i]):
             return False
         u = self.unit_of_cell[c]
-        kind = self.kind[i]
-        for other in self.unit_kinds[u]:
-            if other != kind and not self.mixes[u, kind, other]:
-                return False
-        if self.dispersed[i] and self.unit_dispersed[u] >= self.limit:
-            return False
-        if self.unit_people[u] and self.apart[i] != (self.unit_apart[u] == self.unit_people[u]):
+        if not self.unit_allows(i, u):
             return False
         for j, level in self.orders[i]:
             d = self.where[j]
@@ -207,38 +256,6 @@ class _Plan:
 
     def placement(self) -> Placement:
         return {p.id: self.cells[self.where[i]].id for i, p in enumerate(self.people)}
-
-    # ------------------------------------------------------------------ steps
-    def relocate(self, i: int, c: int, accept: Callable[[int], bool]) -> int | None:
-        """Move i to c if lawful and accepted; the change of objective, or None."""
-        before = self.leaving(i)
-        old = self._remove(i)
-        if self.fits(i, c):
-            delta = self.joining(i, c) - before
-            if accept(delta):
-                self._add(i, c)
-                return delta
-        self._add(i, old)
-        return None
-
-    def swap(self, i: int, j: int, accept: Callable[[int], bool]) -> int | None:
-        """Exchange the cells of i and j if lawful and accepted; the change, or None."""
-        delta = -self.leaving(i)
-        ci = self._remove(i)
-        delta -= self.leaving(j)
-        cj = self._remove(j)
-        if self.fits(i, cj):
-            delta += self.joining(i, cj)
-            self._add(i, cj)
-            if self.fits(j, ci):
-                delta += self.joining(j, ci)
-                if accept(delta):
-                    self._add(j, ci)
-                    return delta
-            self._remove(i)
-        self._add(j, cj)
-        self._add(i, ci)
-        return None
 
 
 def _take_over(plan: _Plan, rng: random.Random, u: int, kind: tuple, sample: int = 20):

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import baseline, cell_model, diagnose, local_search, national, staged
+from . import baseline, cell_model, diagnose, local_search, national, staged, unit_search
 from .bound import stay_or_move_bound
 from .evaluate import Placement, breaches, by_cell, current_placement, metrics
 from .problem import raised_capacity
@@ -33,6 +33,8 @@ WHOLE_MODEL_LIMIT = 6_000  # Booleans (prisoner × eligible cell) below which to
 STAGED_SHARE = 0.1  # of a large facility's time for the two stages; the search has the rest
 # (measured on 2,000 prisoners, 60 s, one run each: 30,606 against 31,834 with 0.25)
 SPARE_S = 0.2  # kept back at the end to check and score the plan
+NATIONAL_STAGES_SHARE = 0.5  # of a national plan's time for facilities and units; the search
+# of units has the rest
 BACKGROUND_FROM_S = 3.0  # the least time for which a process is started for the bound
 
 @dataclass
@@ -72,7 +74,11 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
     fixed = [p for p in problem.prisoners if not p.movable]
     greedy = None
     if problem.options.kind == "national":
+        deadline = run.deadline
+        run.deadline = min(deadline, run.started + time_limit * NATIONAL_STAGES_SHARE)
+        run.span = (0.0, NATIONAL_STAGES_SHARE)
         placement, status, bound = national.solve_stages(problem, run)
+        run.deadline, run.span = deadline, (NATIONAL_STAGES_SHARE, 1.0)
         outcome.method = "national"
     elif _size(problem, movable) <= WHOLE_MODEL_LIMIT:
         placement, status, bound = _whole(problem, movable, fixed, run)
@@ -128,7 +134,8 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
         # the search does best from the current placements (measured: 37,000 against 41,000
         # from the greedy plan on 2,000 prisoners), moving only whom it pays to move
         start = next((c[0] for c in lawful if c[2] == "current"), outcome.placement)
-        if greedy is not None and _search(problem, outcome, run, start):
+        if (greedy is not None or outcome.method.startswith("national")) \
+                and _search(problem, outcome, run, start):
             status = "feasible"
         if run.background:
             outcome.lower_bound = max(outcome.lower_bound, run.background.result())
@@ -171,8 +178,12 @@ def _search(problem, outcome: Outcome, run: Run, start: Placement) -> bool:
             bound = max(bound, run.background.proved())
         run.say("search", min(1.0, (time.monotonic() - began) / seconds), objective, bound)
 
-    found = local_search.improve(problem, start, seconds, seed=run.seed,
-                                 stop=stop, report=report)
+    if by_cell(problem):
+        found = local_search.improve(problem, start, seconds, seed=run.seed,
+                                     stop=stop, report=report)
+    else:
+        found = unit_search.improve(problem, start, seconds, seed=run.seed, stop=stop,
+                                    report=report)
     found_metrics = metrics(problem, found)
     if found_metrics["objective"] >= outcome.metrics["objective"] or breaches(problem, found):
         return False
