@@ -38,6 +38,7 @@ bench: setup
 	$(BIN)/python benchmarks/access_overhead.py
 	$(BIN)/python benchmarks/assessments_due.py
 	$(BIN)/python benchmarks/housing.py
+	$(BIN)/python benchmarks/resolution.py
 	$(BIN)/python benchmarks/communications_import.py
 	$(BIN)/python benchmarks/network.py
 	$(BIN)/python benchmarks/safeguards.py

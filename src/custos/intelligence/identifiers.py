@@ -157,7 +157,15 @@ def jaro_winkler(a: str, b: str) -> float:
 def name_similarity(a: str, b: str) -> float:
     """How alike two names are, in [0, 1], whatever their word order and script: the
     Jaro-Winkler similarity of their sorted, transliterated words."""
-    ta, tb = sorted(name_tokens(a)), sorted(name_tokens(b))
-    if not ta or not tb:
-        return 0.0
-    return jaro_winkler(" ".join(ta), " ".join(tb))
+    return words_similarity(name_words(a), name_words(b))
+
+
+def name_words(name: str) -> str:
+    """A name's transliterated words, sorted: what `name_similarity` compares."""
+    return " ".join(sorted(name_tokens(name)))
+
+
+def words_similarity(a: str, b: str) -> float:
+    """`name_similarity` of two names' `name_words` (made once per name when each is
+    compared with many)."""
+    return jaro_winkler(a, b) if a and b else 0.0

@@ -36,7 +36,14 @@ from custos.audit import trail
 from custos.core.errors import InvalidInput, InvalidTransition
 from custos.custody.names import skeleton
 
-from .identifiers import document_key, name_key, name_similarity, name_tokens, phone_tail
+from .identifiers import (
+    document_key,
+    name_key,
+    name_tokens,
+    name_words,
+    phone_tail,
+    words_similarity,
+)
 from .models import (
     CommunicationEvent,
     Identifier,
@@ -101,6 +108,14 @@ class _Person:
     related_prisoner: int | None = None
     identifiers: dict[tuple[str, str], str] = field(default_factory=dict)  # block key → value
     contacts: set[int] = field(default_factory=set)
+    # the name's forms the comparisons use, made once per record, not once per pair (they
+    # transliterate and take skeletons: most of the scoring's time)
+    words: str = field(init=False)  # name_words
+    key: str = field(init=False)  # name_key
+
+    def __post_init__(self):
+        self.words = name_words(self.name)
+        self.key = name_key(self.name)
 
 
 def _identifier_block(kind: str, key: str, value: str) -> tuple[str, str]:
@@ -144,8 +159,8 @@ def _candidates(people: dict[int, _Person]) -> set[tuple[int, int]]:
     for person in people.values():
         for block in person.identifiers:
             blocks[("id", *block)].append(person.pk)
-        if key := name_key(person.name):
-            blocks[("name", key)].append(person.pk)
+        if person.key:
+            blocks[("name", person.key)].append(person.pk)
         words = {skeleton(t) for t in name_tokens(person.name)} - {""}
         for contact in person.contacts:
             for word in words:
@@ -161,22 +176,25 @@ def _reason(code: str, text: str, **params) -> dict:
     return {"code": code, "params": params, "text": text % params if params else text}
 
 
-def score(a: _Person, b: _Person) -> tuple[float, list[dict]]:
-    """How likely two records are one person, in [0, 1], and why."""
-    weights, reasons = [], []
-    texts = {
+def _shared_text(kind: str) -> str:
+    return {
         "phone": _("Shared phone number: %(first)s and %(second)s"),
         "document": _("Shared identity document: %(first)s and %(second)s"),
         "email": _("Shared e-mail address: %(first)s and %(second)s"),
         "address": _("Shared address: %(first)s and %(second)s"),
-    }
+    }[kind]
+
+
+def score(a: _Person, b: _Person) -> tuple[float, list[dict]]:
+    """How likely two records are one person, in [0, 1], and why."""
+    weights, reasons = [], []
     for block in sorted(a.identifiers.keys() & b.identifiers.keys()):
         kind = block[0] if block[0] in IDENTIFIER_WEIGHTS else "document"
         weights.append(IDENTIFIER_WEIGHTS[kind])
-        reasons.append(_reason(f"shared_{kind}", texts[kind], first=a.identifiers[block],
+        reasons.append(_reason(f"shared_{kind}", _shared_text(kind), first=a.identifiers[block],
                                second=b.identifiers[block]))
-    similarity = name_similarity(a.name, b.name)
-    if name_key(a.name) and name_key(a.name) == name_key(b.name):
+    similarity = words_similarity(a.words, b.words)
+    if a.key and a.key == b.key:
         similarity = max(similarity, 0.95)
     if similarity >= NAME_FROM:
         weights.append(NAME_WEIGHT * (similarity - NAME_FROM) / (1 - NAME_FROM) * 0.5
