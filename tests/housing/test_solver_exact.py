@@ -13,6 +13,7 @@ units of their own, non-movable prisoners fixed. Pure: no database.
 from __future__ import annotations
 
 import random
+import time
 from itertools import combinations
 
 import numpy as np
@@ -37,7 +38,7 @@ from custos.housing.problem import (
     unit_refusal,
 )
 from custos.housing.solver import solve
-from custos.housing.unit_bound import unit_lagrangian_bound
+from custos.housing.unit_bound import _Data, unit_lagrangian_bound
 
 
 class Mip:
@@ -304,6 +305,22 @@ def test_unit_lagrangian_bound_never_exceeds_the_exact_optimum(seed):
     optimum = reference_optimum(problem)
     if optimum is not None:
         assert 0 <= unit_lagrangian_bound(problem, 0.05) <= optimum
+
+
+@pytest.mark.parametrize("seed", range(1, 201))
+def test_unit_lagrangian_bound_with_exact_blocks_never_exceeds_the_exact_optimum(seed):
+    problem = tiny_problem(seed)
+    optimum = reference_optimum(problem)
+    if optimum is not None:
+        assert 0 <= unit_lagrangian_bound(problem, 0.15, tables=0.1) <= optimum
+
+
+def test_tiny_problems_have_blocks_to_place_exactly():
+    """So that the test above checks the blocks' branches (women or remand prisoners who
+    share their units only with each other), not only the prices."""
+    with_blocks = sum(bool(_Data(tiny_problem(seed), time.monotonic() + 5).blocks)
+                      for seed in range(1, 201))
+    assert with_blocks >= 50
 
 
 def test_unit_lagrangian_bound_counts_the_exposure_movers_cannot_escape():
