@@ -134,7 +134,7 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
         # the search does best from the current placements (measured: 37,000 against 41,000
         # from the greedy plan on 2,000 prisoners), moving only whom it pays to move
         start = next((c[0] for c in lawful if c[2] == "current"), outcome.placement)
-        if (greedy is not None or outcome.method.startswith("national")) \
+        if (greedy is not None or problem.options.kind == "national") \
                 and _search(problem, outcome, run, start):
             status = "feasible"
         if run.background:

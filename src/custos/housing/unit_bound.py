@@ -223,7 +223,7 @@ class _Data:
                 if key[4] in unit_index:
                     cost[k, unit_index[key[4]]] = 0
         self.cost = cost
-        hosted = []  # per unit: places left, whether anyone is fixed, groups that may share
+        hosted = []  # per unit: places left, who is fixed there, groups that may share it
         for unit in units:
             here = fixed.get(unit.id, [])
             groups = defaultdict(list)
