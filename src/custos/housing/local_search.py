@@ -12,21 +12,42 @@ The unit stage sees classes of prisoners and units, the cell stage one unit at a
 search sees both at once, which is what separating influencers from vulnerable prisoners
 takes (an influencer moved next to neutral prisoners in a unit of the same kind costs one
 move and removes his exposure in the unit and the cell he leaves).
+
+The steps run compiled (`search_kernel.py`, Numba: 2.4 million steps a second on 2,000
+prisoners, some 25 times as many as the same steps in Python); this module lays the plan
+out as the kernel's arrays and keeps the schedule: the race, the temperature, the clock,
+cancellation and progress.
 """
 
 from __future__ import annotations
 
-import math
-import random
 import time
-from collections import Counter
 from collections.abc import Callable
 
+import numpy as np
+
+from . import search_kernel
 from .evaluate import Placement
-from .problem import Problem, cell_refusal, mixes, regime_group, regime_refusal, unit_refusal
+from .problem import (
+    Cell,
+    Facility,
+    Prisoner,
+    Problem,
+    Unit,
+    cell_refusal,
+    mixes,
+    regime_group,
+    regime_refusal,
+    unit_refusal,
+)
 
 REPORT_EVERY_S = 0.5  # the shortest time between two reports of progress
-TAKE_OVER_EVERY = 256  # steps between two attempts to open a unit to another kind
+TAKE_OVER_EVERY = 2_048  # steps between two attempts to open a unit to another kind (each
+# costs about as much as 2,000 steps: measured on 2,000 prisoners, 4.5 s runs, eight seeds,
+# 30,506 on average against 31,057 every 256 steps and 31,200 every 16,384)
+FIRST_BATCH = 1_000  # steps the kernel takes at one temperature, doubled while a batch
+BATCH_S = 0.02  # takes less than half of this
+LEVELS = {"cell": 0, "landing": 1, "unit": 2}  # of keep-apart orders, as the kernel has them
 HOT, COLD = 2.0, 0.05  # the first and last temperatures, in moves
 RACE_FROM_S = 8.0  # the least time for which short runs race first
 RACE_RUNS = 4
@@ -34,291 +55,137 @@ RACE_SHARE = 1 / 3  # of the time, for the race
 HOT_AFTER_RACE = 0.3  # the first temperature of the run that goes on from the race's best
 
 
-class Steps:
-    """The two steps of a search, for a state that can `_add` and `_remove` a prisoner at a
-    place (a cell here, a unit in `unit_search.py`), say whether he `fits` one, and what his
-    `joining` it adds to the objective and his `leaving` his own takes off; and the unit
-    rules both keep, from counts per unit."""
-
-    def _read_people(self, problem: Problem) -> list[str]:
-        """The facts about each prisoner that the steps look up; their regime groups."""
-        self.people = list(problem.prisoners)
-        self.influence = [p.influence for p in self.people]
-        self.vulnerability = [p.vulnerability for p in self.people]
-        self.kind = [p.kind for p in self.people]
-        groups = [regime_group(problem, p) for p in self.people]
-        self.dispersed = [g == "dispersed" for g in groups]
-        self.apart = [g == "apart" for g in groups]
-        self.limit = problem.options.dispersal_limit
-        self.units = list(problem.units)
-        self.mixes = {(u, a, b): mixes(unit, a, b) for u, unit in enumerate(self.units)
-                      for a in set(self.kind) for b in set(self.kind)}
-        return groups
-
-    def unit_allows(self, i: int, u: int) -> bool:
-        """Whether unit u's people, as they are now, allow prisoner i among them: Rule 11's
-        kinds, the dispersal limit, and separation (all or none of a unit)."""
-        kind = self.kind[i]
-        for other in self.unit_kinds[u]:
-            if other != kind and not self.mixes[u, kind, other]:
-                return False
-        if self.dispersed[i] and self.unit_dispersed[u] >= self.limit:
-            return False
-        return not (self.unit_people[u]
-                    and self.apart[i] != (self.unit_apart[u] == self.unit_people[u]))
-
-    def relocate(self, i: int, c: int, accept: Callable[[int], bool]) -> int | None:
-        """Move i to place c if lawful and accepted; the change of objective, or None."""
-        before = self.leaving(i)
-        old = self._remove(i)
-        if self.fits(i, c):
-            delta = self.joining(i, c) - before
-            if accept(delta):
-                self._add(i, c)
-                return delta
-        self._add(i, old)
-        return None
-
-    def swap(self, i: int, j: int, accept: Callable[[int], bool]) -> int | None:
-        """Exchange the places of i and j if lawful and accepted; the change, or None."""
-        delta = -self.leaving(i)
-        ci = self._remove(i)
-        delta -= self.leaving(j)
-        cj = self._remove(j)
-        if self.fits(i, cj):
-            delta += self.joining(i, cj)
-            self._add(i, cj)
-            if self.fits(j, ci):
-                delta += self.joining(j, ci)
-                if accept(delta):
-                    self._add(j, ci)
-                    return delta
-            self._remove(i)
-        self._add(j, cj)
-        self._add(i, ci)
-        return None
-
-
-class _Plan(Steps):
-    """A placement with the counts that make every rule and every cost a look-up."""
+class _Plan:
+    """A placement as the arrays `search_kernel` works on, with the counts that make every
+    rule and every cost a look-up."""
 
     def __init__(self, problem: Problem, placement: Placement):
         self.problem = problem
         weights = problem.options.weights
-        self.wc, self.wu, self.wm = weights.cell_exposure, weights.unit_exposure, weights.move
-        groups = self._read_people(problem)
+        self.wm = weights.move
+        self.people = list(problem.prisoners)
         self.cells = list(problem.cells)
+        units = list(problem.units)
         cell_index = {c.id: k for k, c in enumerate(self.cells)}
-        unit_index = {u.id: k for k, u in enumerate(problem.units)}
-        self.unit_of_cell = [unit_index[c.unit_id] for c in self.cells]
-        self.landing = [(unit_index[c.unit_id], c.landing) for c in self.cells]
-        self.capacity = [problem.capacity[c.id] for c in self.cells]
-        n, k = len(self.people), len(self.units)
+        unit_index = {u.id: k for k, u in enumerate(units)}
+        kinds = sorted({p.kind for p in self.people})
+        kind_index = {kind: k for k, kind in enumerate(kinds)}
+        groups = [regime_group(problem, p) for p in self.people]
+        n, m = len(self.people), len(self.cells)
+
+        # the cells each prisoner may ever occupy, shared by everyone of his class
+        classes: dict[tuple, int] = {}
+        eligible: list[list[int]] = []
+        people_class = []
+        for i, p in enumerate(self.people):
+            key = (p.kind, p.regime, groups[i], p.needs_accessible_cell) if p.movable \
+                else ("fixed", placement[p.id])
+            if key not in classes:
+                classes[key] = len(eligible)
+                if p.movable:
+                    units_ok = [not (unit_refusal(p, u) or regime_refusal(problem, p, u))
+                                for u in units]
+                    eligible.append([j for j, c in enumerate(self.cells)
+                                     if units_ok[unit_index[c.unit_id]]
+                                     and not cell_refusal(p, c)])
+                else:
+                    eligible.append([cell_index[placement[p.id]]])
+            people_class.append(classes[key])
+        self.eligible = [eligible[k] for k in people_class]
+        self.el_ptr = np.cumsum([0] + [len(cells) for cells in eligible], dtype=np.int64)
+        self.el_idx = np.array([c for cells in eligible for c in cells], dtype=np.int64)
+        self.may = np.zeros((len(eligible), m), dtype=np.bool_)
+        for k, cells in enumerate(eligible):
+            self.may[k, cells] = True
+
+        self.P = np.array([(p.influence, p.vulnerability, kind_index[p.kind],
+                            p.needs_single_cell, groups[i] == "dispersed",
+                            groups[i] == "apart", cell_index.get(p.current_cell, -1),
+                            people_class[i]) for i, p in enumerate(self.people)],
+                          dtype=np.int64).reshape(n, 8)
+        landings = {}
+        self.CL = np.array([(unit_index[c.unit_id],
+                             landings.setdefault((c.unit_id, c.landing), len(landings)),
+                             problem.capacity[c.id]) for c in self.cells],
+                           dtype=np.int64).reshape(m, 3)
+        self.mixes = np.array([[[mixes(u, a, b) for b in kinds] for a in kinds]
+                               for u in units], dtype=np.bool_)
+        self.W = np.array([weights.cell_exposure, weights.unit_exposure, weights.move,
+                           problem.options.dispersal_limit], dtype=np.int64)
         index = {p.id: i for i, p in enumerate(self.people)}
-        self.single = [p.needs_single_cell for p in self.people]
-        self.home = [cell_index.get(p.current_cell, -1) for p in self.people]
-        self.orders: list[list[tuple[int, str]]] = [[] for _ in range(n)]
+        orders: list[list[tuple[int, int]]] = [[] for _ in range(n)]
         for order in problem.keep_aparts:
             if order.a in index and order.b in index:
                 a, b = index[order.a], index[order.b]
-                self.orders[a].append((b, order.level))
-                self.orders[b].append((a, order.level))
+                level = LEVELS[order.level]
+                orders[a].append((b, level))
+                orders[b].append((a, level))
+        self.ord_ptr = np.cumsum([0] + [len(o) for o in orders], dtype=np.int64)
+        self.ord_who = np.array([b for o in orders for b, _ in o], dtype=np.int64)
+        self.ord_lvl = np.array([level for o in orders for _, level in o], dtype=np.int64)
+        cells_of_unit: list[list[int]] = [[] for _ in units]
+        for c, u in enumerate(self.CL[:, 0]):
+            cells_of_unit[u].append(c)
+        self.unit_ptr = np.cumsum([0] + [len(cells) for cells in cells_of_unit],
+                                  dtype=np.int64)
+        self.unit_idx = np.array([c for cells in cells_of_unit for c in cells],
+                                 dtype=np.int64)
 
-        # the cells each prisoner may ever occupy
-        allowed: dict[tuple, list[int]] = {}
-        self.eligible: list[list[int]] = []
-        for i, p in enumerate(self.people):
-            if not p.movable:
-                self.eligible.append([cell_index[placement[p.id]]])
-                continue
-            key = (p.kind, p.regime, groups[i], p.needs_accessible_cell)
-            if key not in allowed:
-                units_ok = [not (unit_refusal(p, u) or regime_refusal(problem, p, u))
-                            for u in self.units]
-                allowed[key] = [j for j, c in enumerate(self.cells)
-                                if units_ok[self.unit_of_cell[j]] and not cell_refusal(p, c)]
-            self.eligible.append(allowed[key])
-        shared: dict[int, frozenset[int]] = {}
-        self.may: list[frozenset[int]] = [
-            shared.setdefault(id(cells), frozenset(cells)) for cells in self.eligible]
+        movers = [i for i in range(n) if len(self.eligible[i]) > 1]
+        scored = [i for i in movers if self.P[i, 0] or self.P[i, 1]]
+        self.movers = np.array(movers, dtype=np.int64)
+        self.scored = np.array(scored, dtype=np.int64)
+        self.away = np.array([i for i in movers if self.P[i, 6] >= 0], dtype=np.int64)
+        # units a kind could have to itself, were the people it may not live with to leave
+        self.openings = np.array(sorted({(int(self.CL[c, 0]), int(self.P[i, 2]))
+                                         for i in scored for c in self.eligible[i]}),
+                                 dtype=np.int64).reshape(-1, 2)
 
-        self.cells_of_unit: list[list[int]] = [[] for _ in range(k)]
-        for c, u in enumerate(self.unit_of_cell):
-            self.cells_of_unit[u].append(c)
+        self.where = np.zeros(n, dtype=np.int64)
+        self.occ = np.zeros((m, max(int(self.CL[:, 2].max(initial=0)), 1)), dtype=np.int64)
+        self.CS = np.zeros((m, 4), dtype=np.int64)
+        self.US = np.zeros((len(units), 5), dtype=np.int64)
+        self.UK = np.zeros((len(units), len(kinds)), dtype=np.int64)
+        self.load(np.array([cell_index[placement[p.id]] for p in self.people], dtype=np.int64))
 
-        self.load([cell_index[placement[p.id]] for p in self.people])
-
-    def load(self, where: list[int]) -> None:
+    def load(self, where) -> None:
         """Everyone to the cell `where` gives (by index), every count made afresh."""
-        m, k = len(self.cells), len(self.units)
-        self.where = list(where)
-        self.occupants: list[list[int]] = [[] for _ in range(m)]
-        self.cell_i, self.cell_v = [0] * m, [0] * m
-        self.unit_i, self.unit_v = [0] * k, [0] * k
-        self.singles = [0] * m
-        self.unit_kinds: list[Counter] = [Counter() for _ in range(k)]
-        self.unit_dispersed, self.unit_apart, self.unit_people = [0] * k, [0] * k, [0] * k
-        for i, c in enumerate(where):
-            self._add(i, c)
+        self.where[:] = where
+        search_kernel.load(self.where, self.occ, self.CS, self.US, self.UK, self.P, self.CL)
 
-    # ------------------------------------------------------------------ counts
-    def _add(self, i: int, c: int) -> None:
-        u = self.unit_of_cell[c]
-        self.where[i] = c
-        self.occupants[c].append(i)
-        self.cell_i[c] += self.influence[i]
-        self.cell_v[c] += self.vulnerability[i]
-        self.unit_i[u] += self.influence[i]
-        self.unit_v[u] += self.vulnerability[i]
-        self.singles[c] += self.single[i]
-        self.unit_kinds[u][self.kind[i]] += 1
-        self.unit_dispersed[u] += self.dispersed[i]
-        self.unit_apart[u] += self.apart[i]
-        self.unit_people[u] += 1
-
-    def _remove(self, i: int) -> int:
-        c = self.where[i]
-        u = self.unit_of_cell[c]
-        self.occupants[c].remove(i)
-        self.cell_i[c] -= self.influence[i]
-        self.cell_v[c] -= self.vulnerability[i]
-        self.unit_i[u] -= self.influence[i]
-        self.unit_v[u] -= self.vulnerability[i]
-        self.singles[c] -= self.single[i]
-        kinds = self.unit_kinds[u]
-        kinds[self.kind[i]] -= 1
-        if not kinds[self.kind[i]]:
-            del kinds[self.kind[i]]
-        self.unit_dispersed[u] -= self.dispersed[i]
-        self.unit_apart[u] -= self.apart[i]
-        self.unit_people[u] -= 1
-        self.where[i] = -1
-        return c
-
-    # ------------------------------------------------------------------ rules and costs
-    def fits(self, i: int, c: int) -> bool:
-        """Whether prisoner i may join cell c as it is now (c among his eligible cells)."""
-        here = self.occupants[c]
-        if len(here) >= self.capacity[c]:
-            return False
-        if here and (self.single[i] or self.singles[c] or self.kind[here[0]] != self.kind[i]):
-            return False
-        u = self.unit_of_cell[c]
-        if not self.unit_allows(i, u):
-            return False
-        for j, level in self.orders[i]:
-            d = self.where[j]
-            if d < 0:
-                continue
-            if level == "cell":
-                if d == c:
-                    return False
-            elif level == "landing":
-                if self.landing[d] == self.landing[c]:
-                    return False
-            elif self.unit_of_cell[d] == u:
-                return False
-        return True
-
-    def joining(self, i: int, c: int) -> int:
-        """What prisoner i (placed nowhere) adds to the objective by joining cell c."""
-        u = self.unit_of_cell[c]
-        a, b = self.influence[i], self.vulnerability[i]
-        cost = self.wm * (self.home[i] >= 0 and self.home[i] != c)
-        if a or b:
-            cost += (self.wc * (a * self.cell_v[c] + b * self.cell_i[c])
-                     + self.wu * (a * self.unit_v[u] + b * self.unit_i[u]))
-        return cost
-
-    def leaving(self, i: int) -> int:
-        """What prisoner i's leaving his cell takes off the objective."""
-        c = self.where[i]
-        u = self.unit_of_cell[c]
-        a, b = self.influence[i], self.vulnerability[i]
-        cost = self.wm * (self.home[i] >= 0 and self.home[i] != c)
-        if a or b:
-            cost += (self.wc * (a * (self.cell_v[c] - b) + b * (self.cell_i[c] - a))
-                     + self.wu * (a * (self.unit_v[u] - b) + b * (self.unit_i[u] - a)))
-        return cost
+    def state(self) -> tuple:
+        """The arrays the kernel's steps take, in their order."""
+        return (self.where, self.occ, self.CS, self.US, self.UK, self.P, self.CL, self.mixes,
+                self.ord_ptr, self.ord_who, self.ord_lvl, self.W, self.el_ptr, self.el_idx,
+                self.may, self.unit_ptr, self.unit_idx)
 
     def objective(self) -> int:
-        total = 0
-        for c, here in enumerate(self.occupants):
-            total += self.wc * (self.cell_i[c] * self.cell_v[c] - sum(
-                self.influence[i] * self.vulnerability[i] for i in here))
-        for u in range(len(self.units)):
-            total += self.wu * self.unit_i[u] * self.unit_v[u]
-        total -= self.wu * sum(a * b for a, b in zip(self.influence, self.vulnerability,
-                                                     strict=True))
-        total += self.wm * sum(1 for i, c in enumerate(self.where)
-                               if self.home[i] >= 0 and self.home[i] != c)
-        return total
+        return int(search_kernel.objective(self.where, self.occ, self.CS, self.US, self.P,
+                                           self.CL, self.W))
 
     def placement(self) -> Placement:
-        return {p.id: self.cells[self.where[i]].id for i, p in enumerate(self.people)}
+        return {p.id: self.cells[c].id for p, c in zip(self.people, self.where, strict=True)}
 
 
-def _take_over(plan: _Plan, rng: random.Random, u: int, kind: tuple, sample: int = 20):
-    """Open unit u to `kind`: whoever there may not live with that kind moves out (to the
-    cheapest of a few cells that will have him), then those of the kind who gain by it move
-    in. Kept when the whole lowers the objective, undone otherwise; the change, or None.
+def warm() -> None:
+    """Have the kernel compiled (the first time on a machine, a few seconds; after that it
+    is read from the disk cache), so that no plan's time limit pays for it."""
+    if _warmed:
+        return
+    unit = Unit(1, "U", 1, "general", "medium")
+    people = [Prisoner(k, f"P{k}", "M", False, "convicted", influence=k, vulnerability=1 - k,
+                       current_cell=k + 1, current_unit=1) for k in (0, 1)]
+    problem = Problem([Facility(1, "F")], [unit], [Cell(1, "A", 1, 1), Cell(2, "B", 1, 1)],
+                      people, [])
+    plan = _Plan(problem, {p.id: p.current_cell for p in people})
+    search_kernel.seed(0)
+    best_where = plan.where.copy()
+    search_kernel.anneal(2, 1.0, 1, 0, 0, best_where, *plan.state(), plan.movers, plan.scored,
+                         plan.away, plan.openings, 0)
+    _warmed.append(True)
 
-    Single steps cannot do this: nobody of the kind may enter while the unit holds people
-    they may not live with, and emptying it costs moves that only pay once they come.
-    """
-    trail: list[tuple[int, int]] = []  # (prisoner, the cell he left), in order
-    delta = 0
 
-    def undo() -> None:
-        for i, old in reversed(trail):
-            plan._remove(i)
-            plan._add(i, old)
-
-    evicted = [i for c in plan.cells_of_unit[u] for i in plan.occupants[c]
-               if plan.kind[i] != kind and not plan.mixes[u, kind, plan.kind[i]]]
-    for i in evicted:
-        options = list(plan.eligible[i])
-        rng.shuffle(options)
-        before = plan.leaving(i)
-        old = plan._remove(i)
-        chosen, cost, found = -1, 0, 0
-        for c in options:
-            if plan.unit_of_cell[c] != u and plan.fits(i, c):
-                joining = plan.joining(i, c)
-                if chosen < 0 or joining < cost:
-                    chosen, cost = c, joining
-                found += 1
-                if found >= sample:
-                    break
-        plan._add(i, chosen if chosen >= 0 else old)
-        if chosen < 0:
-            undo()
-            return None
-        trail.append((i, old))
-        delta += cost - before
-    coming = [i for i, k in enumerate(plan.kind) if k == kind and len(plan.eligible[i]) > 1
-              and (plan.influence[i] or plan.vulnerability[i])
-              and plan.unit_of_cell[plan.where[i]] != u]
-    rng.shuffle(coming)
-    for i in coming:
-        before = plan.leaving(i)
-        old = plan._remove(i)
-        chosen, cost = -1, 0
-        for c in plan.cells_of_unit[u]:
-            if c in plan.may[i] and plan.fits(i, c):
-                joining = plan.joining(i, c)
-                if chosen < 0 or joining < cost:
-                    chosen, cost = c, joining
-        if chosen >= 0 and cost < before:
-            plan._add(i, chosen)
-            trail.append((i, old))
-            delta += cost - before
-        else:
-            plan._add(i, old)
-    if delta < 0:
-        return delta
-    undo()
-    return None
+_warmed: list[bool] = []
 
 
 def improve(problem: Problem, placement: Placement, seconds: float, *, seed: int = 0,
@@ -370,81 +237,30 @@ def _anneal(plan: _Plan, seconds: float, seed: int, hot: float,
             stop: Callable[[], bool] | None,
             report: Callable[[int], None]) -> tuple[int, list[int]]:
     """One run of the annealing from the plan as it stands, starting at temperature `hot`
-    (in moves); the best objective met and where everyone was then."""
-    rng = random.Random(seed)
+    (in moves), cooling geometrically to `COLD` by the end; the best objective met and
+    where everyone was then. The kernel takes a batch of steps at a time, at one
+    temperature; between batches the clock, `stop` and `report` are heard."""
+    search_kernel.seed(seed)
     current = best = plan.objective()
-    best_where = list(plan.where)
-    if seconds <= 0:
-        return best, best_where
-    movers = [i for i in range(len(plan.people)) if len(plan.eligible[i]) > 1]
-    scored = [i for i in movers if plan.influence[i] or plan.vulnerability[i]]
-    away = [i for i in movers if plan.home[i] >= 0]
+    best_where = plan.where.copy()
     started = time.monotonic()
     hot, cold = hot * max(plan.wm, 1), COLD * max(plan.wm, 1)
-    temperature = hot
-    steps = 0
+    batch, done = FIRST_BATCH, 0
     last_report, reported = current, -REPORT_EVERY_S
-
-    def accept(delta: int) -> bool:
-        return delta <= 0 or rng.random() < math.exp(-delta / temperature)
-
-    # units a kind could have to itself, were the people it may not live with to leave
-    openings = sorted({(plan.unit_of_cell[c], plan.kind[i]) for i in scored
-                       for c in plan.eligible[i]})
-
+    arrays = plan.state()
     while True:
-        steps += 1
-        if steps % TAKE_OVER_EVERY == 0 and openings:
-            delta = _take_over(plan, rng, *rng.choice(openings))
-            if delta is not None:
-                current += delta
-                if current < best:
-                    best, best_where = current, list(plan.where)
-        if steps % 512 == 0:
-            elapsed = time.monotonic() - started
-            if elapsed >= seconds or (stop and stop()):
-                break
-            temperature = hot * (cold / hot) ** (elapsed / seconds)
-            if best < last_report and elapsed >= reported + REPORT_EVERY_S:
-                report(best)
-                last_report, reported = best, elapsed
-        roll = rng.random()
-        if roll < 0.15 and away:
-            i = rng.choice(away)  # home again, if his cell will have him
-            c = plan.home[i]
-            if c == plan.where[i] or c not in plan.may[i]:
-                continue
-        elif roll < 0.45 and scored:
-            i, j = rng.choice(scored), rng.choice(scored)  # an influencer for a vulnerable man
-            if plan.where[i] == plan.where[j] or plan.where[j] not in plan.may[i] \
-                    or plan.where[i] not in plan.may[j]:
-                continue
-            delta = plan.swap(i, j, accept)
-            if delta is not None:
-                current += delta
-                if current < best:
-                    best, best_where = current, list(plan.where)
-            continue
-        else:
-            i = rng.choice(scored if scored and roll < 0.75 else movers)
-            c = rng.choice(plan.eligible[i])
-            if c == plan.where[i]:
-                continue
-        here = plan.occupants[c]
-        if len(here) < plan.capacity[c] and rng.random() < 0.7:
-            delta = plan.relocate(i, c, accept)
-        elif here:
-            j = rng.choice(here)
-            if plan.where[i] not in plan.may[j]:
-                continue
-            delta = plan.swap(i, j, accept)
-        else:
-            continue
-        if delta is None:
-            continue
-        current += delta
-        if current < best:
-            best = current
-            best_where = list(plan.where)
+        elapsed = time.monotonic() - started
+        if elapsed >= seconds or (stop and stop()):
+            break
+        if best < last_report and elapsed >= reported + REPORT_EVERY_S:
+            report(best)
+            last_report, reported = best, elapsed
+        temperature = hot * (cold / hot) ** (elapsed / seconds)
+        current, best = search_kernel.anneal(
+            batch, temperature, TAKE_OVER_EVERY, current, best, best_where, *arrays, plan.movers,
+            plan.scored, plan.away, plan.openings, done)
+        done += batch
+        if time.monotonic() - started - elapsed < BATCH_S / 2:
+            batch *= 2
     report(best)
-    return best, best_where
+    return int(best), best_where.tolist()

@@ -57,6 +57,8 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
           seed: int = 0) -> Outcome:
     """A plan for `problem`: prisoners to cells (a facility or admissions plan) or to units
     (a national plan, see `national.py`)."""
+    if by_cell(problem) and _size(problem, problem.prisoners) > WHOLE_MODEL_LIMIT:
+        local_search.warm()  # before the clock: compiled once a machine, not once a plan
     run = Run(time_limit, workers, progress, cancelled, seed)
     first = baseline.first_fit(problem)
     first_metrics = metrics(problem, first)

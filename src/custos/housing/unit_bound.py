@@ -94,8 +94,9 @@ def unit_lagrangian_bound(problem: Problem, seconds: float, *,
     would otherwise take all the step (measured: 19,700 instead of 11,100 after 60 s on 2,000
     prisoners).
     `found` hears each better bound as soon as it is proved. With `tables` seconds (by
-    default half the time, from `block_bound.FROM_S` on), the small blocks of people who
-    share units only with each other are placed exactly (`block_bound.py`).
+    default `block_bound.TABLES_SHARE` of the time, from `block_bound.FROM_S` on), the
+    small blocks of people who share units only with each other are placed exactly
+    (`block_bound.py`).
     """
     weights = problem.options.weights
     if min(weights.move, weights.unit_exposure, weights.cell_exposure) < 0:
