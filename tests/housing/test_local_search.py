@@ -94,14 +94,16 @@ def test_the_search_keeps_its_running_total_exactly():
         problem, current_placement(problem))["objective"]
 
 
-def test_with_time_enough_short_runs_race_and_the_best_goes_on(monkeypatch):
-    """Each short run starts from the plan given; the run that goes on starts from the best
-    of them, at the lower temperature; what is returned is no worse than any of them."""
+def test_with_time_enough_short_runs_race_and_rounds_shake_the_best(monkeypatch):
+    """Each short run of the race starts from the plan given, with a seed of its own; each
+    round after it shakes the best plan found so far and cools it from the lower
+    temperature; what is returned is the best of them all."""
     problem = lawful_facility(300, 90, 40, seed=1)
     monkeypatch.setattr(local_search, "RACE_FROM_S", 1.0)
+    monkeypatch.setattr(local_search, "ROUND_S", 0.2)
     start = current_placement(problem)
-    runs = []
-    anneal = local_search._anneal
+    runs, kicks = [], []
+    anneal, kick = local_search._anneal, local_search._kick
 
     def recorded(plan, seconds, seed, hot, stop, report):
         began = plan.objective()
@@ -109,15 +111,22 @@ def test_with_time_enough_short_runs_race_and_the_best_goes_on(monkeypatch):
         runs.append((began, hot, seed, objective))
         return objective, where
 
+    def shaken(plan, seed):
+        kicks.append((len(runs), plan.objective()))
+        kick(plan, seed)
+
     monkeypatch.setattr(local_search, "_anneal", recorded)
+    monkeypatch.setattr(local_search, "_kick", shaken)
     heard = []
     found = local_search.improve(problem, start, 2.0, seed=1, report=heard.append)
     assert breaches(problem, found) == []
-    race, last = runs[:-1], runs[-1]
-    assert len(race) == local_search.RACE_RUNS
+    race, rounds = runs[:local_search.RACE_RUNS], runs[local_search.RACE_RUNS:]
     assert {r[0] for r in race} == {metrics(problem, start)["objective"]}
-    assert len({r[2] for r in race}) == len(race)  # each with a seed of its own
-    assert last[0] == min(r[3] for r in race)
-    assert last[1] == local_search.HOT_AFTER_RACE < local_search.HOT
-    assert metrics(problem, found)["objective"] == last[3] <= min(r[3] for r in race)
-    assert heard == sorted(heard, reverse=True) and heard[-1] == last[3]
+    assert len({r[2] for r in runs}) == len(runs)  # each with a seed of its own
+    assert {r[1] for r in race} == {local_search.HOT}
+    assert len(rounds) >= 2 and {r[1] for r in rounds} == {local_search.HOT_AFTER_RACE}
+    for before, shaken_from in kicks:  # each round shakes the best plan found before it
+        assert shaken_from == min(r[3] for r in runs[:before])
+    assert len(kicks) == len(rounds)
+    assert metrics(problem, found)["objective"] == min(r[3] for r in runs)
+    assert heard == sorted(heard, reverse=True) and heard[-1] == min(r[3] for r in runs)
