@@ -14,8 +14,8 @@ takes (an influencer moved next to neutral prisoners in a unit of the same kind 
 move and removes his exposure in the unit and the cell he leaves).
 
 The steps run compiled (`search_kernel.py`, Numba: 2.4 million steps a second on 2,000
-prisoners, some 25 times as many as the same steps in Python); this module lays the plan
-out as the kernel's arrays and keeps the schedule: the race, the temperature, the clock,
+prisoners, against 290,000 in Python); this module lays the plan out as the kernel's
+arrays and keeps the schedule: the race, the rounds, the temperature, the clock,
 cancellation and progress.
 """
 

