@@ -94,10 +94,11 @@ def test_the_search_keeps_its_running_total_exactly():
         problem, current_placement(problem))["objective"]
 
 
-def test_with_time_enough_short_runs_race_and_rounds_shake_the_best(monkeypatch):
+def test_with_time_enough_short_runs_race_and_rounds_shake_the_best_ones(monkeypatch):
     """Each short run of the race starts from the plan given, with a seed of its own; each
-    round after it shakes the best plan found so far and cools it from the lower
-    temperature; what is returned is the best of them all."""
+    round after it shakes the best plan of one of the race's best runs, as far as the
+    rounds have improved it, and cools it from the lower temperature; what is returned is
+    the best of them all."""
     problem = lawful_facility(300, 90, 40, seed=1)
     monkeypatch.setattr(local_search, "RACE_FROM_S", 1.0)
     monkeypatch.setattr(local_search, "ROUND_S", 0.2)
@@ -125,8 +126,9 @@ def test_with_time_enough_short_runs_race_and_rounds_shake_the_best(monkeypatch)
     assert len({r[2] for r in runs}) == len(runs)  # each with a seed of its own
     assert {r[1] for r in race} == {local_search.HOT}
     assert len(rounds) >= 2 and {r[1] for r in rounds} == {local_search.HOT_AFTER_RACE}
-    for before, shaken_from in kicks:  # each round shakes the best plan found before it
-        assert shaken_from == min(r[3] for r in runs[:before])
+    second = sorted(r[3] for r in race)[local_search.CHAINS - 1]
+    for before, shaken_from in kicks:  # each round shakes one of the best plans before it
+        assert shaken_from in {r[3] for r in runs[:before]} and shaken_from <= second
     assert len(kicks) == len(rounds)
     assert metrics(problem, found)["objective"] == min(r[3] for r in runs)
     assert heard == sorted(heard, reverse=True) and heard[-1] == min(r[3] for r in runs)
