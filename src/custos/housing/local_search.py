@@ -21,6 +21,7 @@ cancellation and progress.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 
@@ -176,11 +177,10 @@ class _Plan:
         return {p.id: self.cells[c].id for p, c in zip(self.people, where, strict=True)}
 
 
+@functools.cache
 def warm() -> None:
     """Have the kernel compiled (the first time on a machine, a few seconds; after that it
     is read from the disk cache), so that no plan's time limit pays for it."""
-    if _warmed:
-        return
     unit = Unit(1, "U", 1, "general", "medium")
     people = [Prisoner(k, f"P{k}", "M", False, "convicted", influence=k, vulnerability=1 - k,
                        current_cell=k + 1, current_unit=1) for k in (0, 1)]
@@ -191,10 +191,6 @@ def warm() -> None:
     best_where = plan.where.copy()
     search_kernel.anneal(2, 1.0, 1, 0, 0, best_where, *plan.state(), plan.movers, plan.scored,
                          plan.away, plan.openings, 0)
-    _warmed.append(True)
-
-
-_warmed: list[bool] = []
 
 
 def improve(problem: Problem, placement: Placement, seconds: float, *, seed: int = 0,

@@ -29,71 +29,7 @@ CHECK_EVERY = 512  # steps between two looks at the clock
 REPORT_EVERY_S = 0.5  # the shortest time between two reports of progress
 
 
-class Steps:
-    """The two steps of the search, for a state that can `_add` and `_remove` a prisoner at
-    a unit, say whether he `fits` one, and what his `joining` it adds to the objective and
-    his `leaving` his own takes off; and the unit rules, from counts per unit."""
-
-    def _read_people(self, problem: Problem) -> list[str]:
-        """The facts about each prisoner that the steps look up; their regime groups."""
-        self.people = list(problem.prisoners)
-        self.influence = [p.influence for p in self.people]
-        self.vulnerability = [p.vulnerability for p in self.people]
-        self.kind = [p.kind for p in self.people]
-        groups = [regime_group(problem, p) for p in self.people]
-        self.dispersed = [g == "dispersed" for g in groups]
-        self.apart = [g == "apart" for g in groups]
-        self.limit = problem.options.dispersal_limit
-        self.units = list(problem.units)
-        self.mixes = {(u, a, b): mixes(unit, a, b) for u, unit in enumerate(self.units)
-                      for a in set(self.kind) for b in set(self.kind)}
-        return groups
-
-    def unit_allows(self, i: int, u: int) -> bool:
-        """Whether unit u's people, as they are now, allow prisoner i among them: Rule 11's
-        kinds, the dispersal limit, and separation (all or none of a unit)."""
-        kind = self.kind[i]
-        for other in self.unit_kinds[u]:
-            if other != kind and not self.mixes[u, kind, other]:
-                return False
-        if self.dispersed[i] and self.unit_dispersed[u] >= self.limit:
-            return False
-        return not (self.unit_people[u]
-                    and self.apart[i] != (self.unit_apart[u] == self.unit_people[u]))
-
-    def relocate(self, i: int, c: int, accept: Callable[[int], bool]) -> int | None:
-        """Move i to place c if lawful and accepted; the change of objective, or None."""
-        before = self.leaving(i)
-        old = self._remove(i)
-        if self.fits(i, c):
-            delta = self.joining(i, c) - before
-            if accept(delta):
-                self._add(i, c)
-                return delta
-        self._add(i, old)
-        return None
-
-    def swap(self, i: int, j: int, accept: Callable[[int], bool]) -> int | None:
-        """Exchange the places of i and j if lawful and accepted; the change, or None."""
-        delta = -self.leaving(i)
-        ci = self._remove(i)
-        delta -= self.leaving(j)
-        cj = self._remove(j)
-        if self.fits(i, cj):
-            delta += self.joining(i, cj)
-            self._add(i, cj)
-            if self.fits(j, ci):
-                delta += self.joining(j, ci)
-                if accept(delta):
-                    self._add(j, ci)
-                    return delta
-            self._remove(i)
-        self._add(j, cj)
-        self._add(i, ci)
-        return None
-
-
-class _Units(Steps):
+class _Units:
     """A national placement with the counts that make every rule and cost a look-up."""
 
     def __init__(self, problem: Problem, placement: Placement):
@@ -178,6 +114,64 @@ class _Units(Steps):
         return (self.wu * (a * (self.unit_v[u] - b) + b * (self.unit_i[u] - a))
                 + self.wm * (self.home[i] >= 0 and self.home[i] != u))
 
+
+    def _read_people(self, problem: Problem) -> list[str]:
+        """The facts about each prisoner that the steps look up; their regime groups."""
+        self.people = list(problem.prisoners)
+        self.influence = [p.influence for p in self.people]
+        self.vulnerability = [p.vulnerability for p in self.people]
+        self.kind = [p.kind for p in self.people]
+        groups = [regime_group(problem, p) for p in self.people]
+        self.dispersed = [g == "dispersed" for g in groups]
+        self.apart = [g == "apart" for g in groups]
+        self.limit = problem.options.dispersal_limit
+        self.units = list(problem.units)
+        self.mixes = {(u, a, b): mixes(unit, a, b) for u, unit in enumerate(self.units)
+                      for a in set(self.kind) for b in set(self.kind)}
+        return groups
+
+    def unit_allows(self, i: int, u: int) -> bool:
+        """Whether unit u's people, as they are now, allow prisoner i among them: Rule 11's
+        kinds, the dispersal limit, and separation (all or none of a unit)."""
+        kind = self.kind[i]
+        for other in self.unit_kinds[u]:
+            if other != kind and not self.mixes[u, kind, other]:
+                return False
+        if self.dispersed[i] and self.unit_dispersed[u] >= self.limit:
+            return False
+        return not (self.unit_people[u]
+                    and self.apart[i] != (self.unit_apart[u] == self.unit_people[u]))
+
+    def relocate(self, i: int, u: int, accept: Callable[[int], bool]) -> int | None:
+        """Move i to unit u if lawful and accepted; the change of objective, or None."""
+        before = self.leaving(i)
+        old = self._remove(i)
+        if self.fits(i, u):
+            delta = self.joining(i, u) - before
+            if accept(delta):
+                self._add(i, u)
+                return delta
+        self._add(i, old)
+        return None
+
+    def swap(self, i: int, j: int, accept: Callable[[int], bool]) -> int | None:
+        """Exchange the units of i and j if lawful and accepted; the change, or None."""
+        delta = -self.leaving(i)
+        ci = self._remove(i)
+        delta -= self.leaving(j)
+        cj = self._remove(j)
+        if self.fits(i, cj):
+            delta += self.joining(i, cj)
+            self._add(i, cj)
+            if self.fits(j, ci):
+                delta += self.joining(j, ci)
+                if accept(delta):
+                    self._add(j, ci)
+                    return delta
+            self._remove(i)
+        self._add(j, cj)
+        self._add(i, ci)
+        return None
 
 def improve(problem: Problem, placement: Placement, seconds: float, *, seed: int = 0,
             stop: Callable[[], bool] | None = None,
