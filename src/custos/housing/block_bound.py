@@ -41,7 +41,8 @@ LIMIT = 300  # people in a block at most
 LARGEST = 3  # units in a tabulated multiset at most
 SOLVE_S = 30.0  # CP-SAT's time for one multiset at most
 TABLES_SHARE = 0.6  # of the bound's time, for the tables at most (on 2,000 prisoners they
-# take 19 s of 60; the bound then reaches its plateau, 27,332, by 50 s)
+# take 19 s of 60; with ranges of 3% (`unit_bound.GROWTH`), the bound then reached its
+# plateau, 27,332, by 50 s)
 FROM_S = 30.0  # the least time for the blocks: in less, the ascent needs it all (measured on
 # 2,000 prisoners: 18,106 in 10 s with blocks, 25,555 without; 27,332 in 60 s, 26,500 without)
 BRANCHES = 5000  # combinations of the blocks' multisets at most (else fewer blocks)
