@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from custos.housing import block_bound
 from custos.housing.bound import stay_or_move_bound
 from custos.housing.evaluate import breaches
 from custos.housing.problem import (
@@ -321,6 +322,19 @@ def test_tiny_problems_have_blocks_to_place_exactly():
     with_blocks = sum(bool(_Data(tiny_problem(seed), time.monotonic() + 5).blocks)
                       for seed in range(1, 201))
     assert with_blocks >= 50
+
+
+def test_a_block_whose_tables_are_cut_short_is_priced_instead(monkeypatch):
+    """Its branch for units beyond the tables would prove only W ≥ 0 for its people: the
+    Lagrangian's prices prove more (on 1,000 generated prisoners in 20 s, 25,866 against
+    20,782)."""
+    seeds = [seed for seed in range(1, 201)
+             if _Data(tiny_problem(seed), time.monotonic() + 5).blocks]
+    tabulate = block_bound.Block.tabulate
+    monkeypatch.setattr(block_bound.Block, "tabulate", lambda block, size, deadline: (
+        tabulate(block, size, deadline) if size == 1 else None))  # the time ends after singles
+    assert seeds
+    assert not any(_Data(tiny_problem(seed), time.monotonic() + 5).blocks for seed in seeds)
 
 
 def test_unit_lagrangian_bound_counts_the_exposure_movers_cannot_escape():

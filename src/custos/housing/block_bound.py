@@ -43,8 +43,9 @@ SOLVE_S = 30.0  # CP-SAT's time for one multiset at most
 TABLES_SHARE = 0.6  # of the bound's time, for the tables at most (on 2,000 prisoners they
 # take 19 s of 60; with ranges of 3% (`unit_bound.GROWTH`), the bound then reached its
 # plateau, 27,332, by 50 s)
-FROM_S = 30.0  # the least time for the blocks: in less, the ascent needs it all (measured on
-# 2,000 prisoners: 18,106 in 10 s with blocks, 25,555 without; 27,332 in 60 s, 26,500 without)
+ASCENT_S = 13.0  # the least time the tables leave to the Lagrangian's ascent (measured on
+# 19 s bounds, tables the rest: 40,905 against 34,786 without on 500 prisoners, 26,501
+# against 26,613 on 2,000; with 30% of 9.5 s, 25,766 against 26,194 on 2,000)
 BRANCHES = 5000  # combinations of the blocks' multisets at most (else fewer blocks)
 IMPOSSIBLE = 1e15
 
@@ -190,15 +191,18 @@ def find(data, hosted: list[tuple], deadline: float) -> list[Block]:
         if len(hosts) < 2 or any(hosted[u][1] for u in hosts):
             continue
         found.append(Block(data, classes, hosts, {u: hosted[u][0] for u in hosts}))
-    # every block's pairs before any block's triples: a block whose tables are cut short
-    # counts as giving up W for more units (`branches`), so the time goes where it proves
-    # most first (measured on 2,000 prisoners: the women's triples take 17 s, the juveniles'
-    # and the separation units' whole tables under 2 s)
+    # every block's pairs before any block's triples, so that the small blocks' tables are
+    # done first (measured on 2,000 prisoners: the women's triples take 17 s, the juveniles'
+    # and the separation units' whole tables under 2 s). A block whose tables are cut short
+    # is left to the prices: its branch beyond them proves only W ≥ 0 (measured on 1,000
+    # prisoners in 19 s, a block of 281 with its pairs done: 20,782 kept, 25,867 priced)
     for size in range(1, LARGEST + 1):
         for block in found:
             block.tabulate(size, deadline)
     blocks, branches = [], 1
     for block in found:
+        if block.largest < min(LARGEST, len(block.units)):
+            continue
         if branches * len(block.branches()) > BRANCHES:
             continue
         branches *= len(block.branches())

@@ -98,16 +98,17 @@ def unit_lagrangian_bound(problem: Problem, seconds: float, *,
     would otherwise take all the step (measured: 19,700 instead of 11,100 after 60 s on 2,000
     prisoners).
     `found` hears each better bound as soon as it is proved. With `tables` seconds (by
-    default `block_bound.TABLES_SHARE` of the time, from `block_bound.FROM_S` on), the
-    small blocks of people who share units only with each other are placed exactly
-    (`block_bound.py`).
+    default `block_bound.TABLES_SHARE` of the time, leaving the ascent `block_bound.ASCENT_S`
+    at least), the small blocks of people who share units only with each other are placed
+    exactly (`block_bound.py`).
     """
     weights = problem.options.weights
     if min(weights.move, weights.unit_exposure, weights.cell_exposure) < 0:
         return 0
     started = time.monotonic()
     if tables is None:
-        tables = seconds * block_bound.TABLES_SHARE if seconds >= block_bound.FROM_S else 0.0
+        tables = min(seconds * block_bound.TABLES_SHARE,
+                     max(0.0, seconds - block_bound.ASCENT_S))
     data = _Data(problem, started + tables)
     offset = weights.unit_exposure * data.own
     prices = np.zeros(len(data.sizes))
