@@ -41,8 +41,7 @@ LIMIT = 300  # people in a block at most
 LARGEST = 3  # units in a tabulated multiset at most
 SOLVE_S = 30.0  # CP-SAT's time for one multiset at most
 TABLES_SHARE = 0.6  # of the bound's time, for the tables at most (on 2,000 prisoners they
-# take 19 s of 60; with ranges of 3% (`unit_bound.GROWTH`), the bound then reached its
-# plateau, 27,332, by 50 s)
+# take 19 s of 60; the bound then reaches 27,515 by 42 s and its plateau, 27,57x, by 57 s)
 ASCENT_S = 13.0  # the least time the tables leave to the Lagrangian's ascent (measured on
 # 19 s bounds, tables the rest: 40,905 against 34,786 without on 500 prisoners, 26,501
 # against 26,613 on 2,000; with 30% of 9.5 s, 25,766 against 26,194 on 2,000)

@@ -21,12 +21,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import baseline, cell_model, diagnose, local_search, national, staged, unit_search
+from . import (
+    baseline,
+    cell_model,
+    diagnose,
+    local_search,
+    national,
+    staged,
+    unit_bound,
+    unit_search,
+)
 from .bound import stay_or_move_bound
 from .evaluate import Placement, breaches, by_cell, current_placement, metrics
 from .problem import raised_capacity
 from .run import Progress, Run, status_of
-from .unit_bound import Background
 from .unit_model import own_exposure
 
 WHOLE_MODEL_LIMIT = 6_000  # Booleans (prisoner × eligible cell) below which to solve exactly
@@ -59,6 +67,7 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
     (a national plan, see `national.py`)."""
     if by_cell(problem) and _size(problem, problem.prisoners) > WHOLE_MODEL_LIMIT:
         local_search.warm()  # before the clock: compiled once a machine, not once a plan
+        unit_bound.warm()
     run = Run(time_limit, workers, progress, cancelled, seed)
     first = baseline.first_fit(problem)
     first_metrics = metrics(problem, first)
@@ -88,7 +97,7 @@ def solve(problem, *, time_limit: float = 30.0, workers: int = 2,
     else:
         greedy = _start(problem)
         if by_cell(problem) and run.left() > BACKGROUND_FROM_S:
-            run.background = Background(problem, run.left(), min(
+            run.background = unit_bound.Background(problem, run.left(), min(
                 first_metrics["objective"], metrics(problem, greedy)["objective"]))
         # with a lawful plan for everyone to improve on, the search has the time the stages
         # leave; without one, the stages have it all to find one

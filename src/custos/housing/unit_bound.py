@@ -42,6 +42,7 @@ valid.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import time
 from collections import defaultdict
@@ -150,6 +151,15 @@ def unit_lagrangian_bound(problem: Problem, seconds: float, *,
         goal = min(aim, highest + level)
         prices = prices + SCALE * max(goal - value, 1.0) / norm * (direction / data.sizes)
     return best
+
+
+@functools.cache
+def warm() -> None:
+    """Have the ranges' code compiled (the first time on a machine, about 4 s; after that it is
+    read from the disk cache), before the process for the bound is forked, which then has
+    all its time for the bound."""
+    one = np.ones(1)
+    _ranges_bound(one, one, one, one, 1.0, one, 1.0, 0.0, 0.0)
 
 
 class Background:
